@@ -1,0 +1,75 @@
+"""``meetcast``: the command line. Each subcommand lives in its own module under
+``meetcast.commands`` and registers itself; this module owns parsing, connection flags and the
+rule that every failure is one line on stderr with a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .commands import COMMANDS
+from .connection import ConfigError
+from .obslink import ObsError
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class UserError(Exception):
+    """Bad input from the user: printed as one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse prints usage + message; keep it to one line
+        raise UserError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="meetcast", description="Steer a meetup stream in OBS from a laptop.")
+    parser.add_argument("--version", action="version", version=f"meetcast {__version__}")
+    conn = argparse.ArgumentParser(add_help=False)
+    g = conn.add_argument_group("connection (password: MEETCAST_PASSWORD, MEETCAST_URL or the "
+                                "config file, never the command line)")
+    g.add_argument("--host", help="obs-websocket host (env MEETCAST_HOST, default localhost)")
+    g.add_argument("--port", help="obs-websocket port (env MEETCAST_PORT, default 4455)")
+    g.add_argument("--timeout", type=float, help="seconds to wait for OBS (default 5)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in COMMANDS:
+        module.register(sub, conn)
+    return parser
+
+
+def _refuse_secret_flags(argv: Sequence[str]) -> None:
+    for arg in argv:
+        if arg.split("=", 1)[0] in ("--password", "--pass", "-p", "--stream-key", "--key"):
+            raise UserError("secrets are not taken on the command line (other users can read "
+                            "it): set MEETCAST_PASSWORD or put it in the config file")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        _refuse_secret_flags(argv)
+        args = build_parser().parse_args(argv)
+        if not getattr(args, "func", None):
+            build_parser().print_help()
+            return EXIT_USAGE
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        print(f"meetcast: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ObsError, ConfigError) as exc:
+        print(f"meetcast: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("meetcast: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

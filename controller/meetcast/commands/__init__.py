@@ -1,0 +1,7 @@
+"""One module per ``meetcast`` subcommand; each has ``register(subparsers, conn_parent)`` that
+adds its parser and sets ``func`` to a function taking the parsed args and returning an exit
+code. Add a module here to add a command."""
+
+from . import lab, status
+
+COMMANDS = [status, lab]

@@ -1,0 +1,146 @@
+"""The lab: a real headless OBS with our script, a microphone, and an RTMP ingest, on loopback.
+
+Used by the pytest fixtures, the benchmarks and ``meetcast lab``. Everything lives in one
+throw-away directory; :meth:`Lab.stop` tears it all down in reverse order and returns OBS's
+log, whose ``Number of memory leaks`` line is only printed on a clean (SIGINT) exit.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..connection import Connection
+from ..obslink import ObsError, ObsLink
+from .ingest import Ingest
+from .obs import Obs, ObsConfig, leak_count, python_errors
+from .procs import LabError, free_port
+from .pulse import Pulse
+from .xvfb import Xvfb
+
+SCRIPT = Path(__file__).resolve().parents[3] / "obs_scripts" / "meetcast_obs.py"
+
+
+@dataclass
+class LabReport:
+    """What a stopped lab hands back."""
+
+    log: str
+    leaks: int | None
+    python_errors: list[str]
+    exit_code: int | None
+    seconds_to_stop: float
+
+
+class Lab:
+    """Start with :meth:`start` (or ``with Lab() as lab``); everything is torn down on exit."""
+
+    def __init__(self, cfg: ObsConfig | None = None, with_script: bool = True,
+                 workdir: Path | None = None, keep: bool = False) -> None:
+        self.cfg = cfg or ObsConfig()
+        if with_script and not self.cfg.scripts:
+            self.cfg.scripts = [SCRIPT]
+        self._own_dir = workdir is None
+        self.dir = Path(workdir or tempfile.mkdtemp(prefix="meetcast-lab-"))
+        self.keep = keep
+        self.xvfb = Xvfb(self.dir)
+        self.pulse = Pulse(self.dir)
+        self.ingest = Ingest(self.dir)
+        self.stream_key = "lab-" + secrets.token_hex(8)
+        self.ws_port = 0
+        self.ws_password = secrets.token_urlsafe(18)
+        self.obs: Obs | None = None
+        self.seconds_to_start = 0.0
+        self.report: LabReport | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def start(self, timeout: float = 60.0) -> Lab:
+        t0 = time.monotonic()
+        try:
+            self.xvfb.start()
+            self.pulse.start()
+            self.ingest.start()
+            self.ws_port = free_port()
+            self.obs = Obs(self.dir, self.cfg, self.xvfb.display, self.pulse.env,
+                           self.pulse.mic_source, self.pulse.desktop_source, self.ws_port,
+                           self.ws_password, self.ingest.server_url, self.stream_key)
+            self.obs.write_config()
+            self.start_obs(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        self.seconds_to_start = time.monotonic() - t0
+        return self
+
+    def start_obs(self, timeout: float = 60.0) -> None:
+        """(Re)start OBS alone and wait until obs-websocket answers an authenticated request."""
+        assert self.obs is not None
+        self.obs.start()
+        deadline = time.monotonic() + timeout
+        last = "not started"
+        while time.monotonic() < deadline:
+            if not self.obs.alive():
+                raise LabError(f"OBS exited during start-up; log in {self.dir}")
+            try:
+                with self.link(timeout=2.0) as link:
+                    link.call("GetVersion")
+                return
+            except ObsError as exc:
+                last = str(exc)
+                time.sleep(0.1)
+        raise LabError(f"obs-websocket did not answer in {timeout:.0f} s ({last})")
+
+    def stop_obs(self) -> LabReport:
+        """Stop OBS cleanly (SIGINT) and read its log, leaving the other services up."""
+        t0 = time.monotonic()
+        code = self.obs.stop() if self.obs else None
+        log = self.obs.log_text() if self.obs else ""
+        return LabReport(log=log, leaks=leak_count(log), python_errors=python_errors(log),
+                         exit_code=code, seconds_to_stop=time.monotonic() - t0)
+
+    def restart_obs(self, timeout: float = 60.0) -> None:
+        self.stop_obs()
+        self.start_obs(timeout)
+
+    def stop(self) -> LabReport:
+        if self.report is not None:
+            return self.report
+        t0 = time.monotonic()
+        report = self.stop_obs()
+        self.ingest.stop()
+        self.pulse.stop()
+        self.xvfb.stop()
+        report.seconds_to_stop = time.monotonic() - t0
+        self.report = report
+        if self._own_dir and not self.keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        return report
+
+    def __enter__(self) -> Lab:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- access --------------------------------------------------------------------------
+    @property
+    def connection(self) -> Connection:
+        return Connection(host="127.0.0.1", port=self.ws_port, password=self.ws_password,
+                          source="lab")
+
+    def link(self, timeout: float = 5.0) -> ObsLink:
+        c = self.connection
+        return ObsLink(Connection(c.host, c.port, c.password, timeout, c.source))
+
+    def env(self) -> dict[str, str]:
+        """Environment for running ``meetcast`` against this lab (password not on argv)."""
+        return {"MEETCAST_HOST": "127.0.0.1", "MEETCAST_PORT": str(self.ws_port),
+                "MEETCAST_PASSWORD": self.ws_password, "DISPLAY": self.xvfb.display,
+                **self.pulse.env}
+
+    def log(self) -> str:
+        return self.obs.log_text() if self.obs else ""

@@ -1,0 +1,7 @@
+"""meetcast's pure core: every decision as a plain function over plain data.
+
+Shared by the OBS script (inside OBS's own Python: stdlib and PyYAML only), the laptop
+controller and the scene exporter. Nothing here imports ``obspython`` or opens a socket.
+"""
+
+__version__ = "0.1.0"

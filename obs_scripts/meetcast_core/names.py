@@ -1,0 +1,46 @@
+"""One name for one thing: every name meetcast gives to something in OBS, in one place.
+
+The script, the controller, the scene exporter, the YAML files and the docs all use these, so
+that what the organiser sees in OBS is what the controller and the docs call it.
+"""
+
+from __future__ import annotations
+
+# Scenes meetcast owns (its "show scenes"). The controller's automatic BRB switch only ever
+# moves between these, never away from a scene the user picked by hand.
+SCENE_STARTING = "Starting Soon"
+SCENE_ZOOM = "Zoom"
+SCENE_BRB = "BRB"
+SCENE_ENDING = "Ending"
+SHOW_SCENES: tuple[str, ...] = (SCENE_STARTING, SCENE_ZOOM, SCENE_BRB, SCENE_ENDING)
+
+# Sources meetcast owns, shared across its scenes and addressable by name.
+SOURCE_PREFIX = "meetcast "
+SOURCE_TITLE = "meetcast Title"
+SOURCE_HASHTAG = "meetcast Hashtag"
+SOURCE_LOWER_THIRD = "meetcast Lower Third"
+SOURCE_ZOOM_CAPTURE = "meetcast Zoom Capture"
+
+# OBS profiles meetcast writes are "meetcast-<profile name>", e.g. meetcast-meetup-720p30.
+PROFILE_PREFIX = "meetcast-"
+
+# Filters meetcast adds to an audio source carry this prefix ("meetcast: Noise Suppression"),
+# so that re-applying finds and updates them and removing takes only them.
+FILTER_PREFIX = "meetcast: "
+
+# OBS's own names for the global audio devices in a fresh collection.
+MIC_SOURCE = "Mic/Aux"
+DESKTOP_SOURCE = "Desktop Audio"
+
+
+def profile_name(profile: str) -> str:
+    """The OBS profile meetcast writes for one of its encoding profiles."""
+    return PROFILE_PREFIX + profile
+
+
+def filter_name(step: str) -> str:
+    return FILTER_PREFIX + step
+
+
+def is_meetcast_filter(name: str) -> bool:
+    return name.startswith(FILTER_PREFIX)

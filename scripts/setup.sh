@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs everything meetcast's lab, tests and demo need on Debian 12 / Ubuntu (as root or
+# with sudo): OBS Studio with obs-websocket and Python scripting, Xvfb, PulseAudio, nginx with
+# the RTMP module, ffmpeg, espeak-ng/sox, then a virtualenv in .venv with meetcast in it.
+# Safe to run again: apt and pip skip what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+APT_PACKAGES=(
+  obs-studio obs-plugins          # OBS 29 + obs-websocket 5 + Python scripting
+  python3-yaml                    # PyYAML for the Python *inside* OBS (Debian's python3)
+  xvfb x11-utils xdotool python3-tk  # headless display, stand-in Zoom window
+  pulseaudio pulseaudio-utils     # null-sink microphone for the lab
+  nginx-light libnginx-mod-rtmp   # local RTMP ingest with a stat page
+  ffmpeg                          # ffprobe reads what the ingest recorded
+  espeak-ng sox                   # test speech for the audio benchmark
+  iproute2                        # tc/netns for the shaped-link benchmark
+  python3 python3-venv python3-pip
+)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "meetcast setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[test]'
+echo "meetcast setup: ready ($(.venv/bin/meetcast --version))"

@@ -1,0 +1,85 @@
+"""Shared fixtures: one real OBS lab for the whole session, and the checks that every test
+using it gets for free (no Python error from our script appears in OBS's log while it runs).
+
+Tests that change OBS put it back (``reset_lab`` does the common part); tests that need an OBS
+of their own (another collection, a restart) use ``lab_factory``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from meetcast.lab import Lab, ObsConfig, python_errors
+from meetcast.lab.checks import assert_clean_exit
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def baseline_leaks() -> int:
+    """``Number of memory leaks`` of this machine's OBS with no script at all, measured."""
+    with Lab(with_script=False) as lab:
+        pass
+    report = lab.report
+    assert report is not None and report.leaks is not None, "OBS alone did not exit cleanly"
+    return report.leaks
+
+
+@pytest.fixture(scope="session")
+def lab_factory(tmp_path_factory: pytest.TempPathFactory, baseline_leaks: int
+                ) -> Iterator[Callable[..., Lab]]:
+    """Start extra labs; each is stopped at the end and checked like the shared one."""
+    started: list[Lab] = []
+
+    def make(cfg: ObsConfig | None = None, with_script: bool = True) -> Lab:
+        lab = Lab(cfg, with_script=with_script,
+                  workdir=tmp_path_factory.mktemp("lab")).start()
+        started.append(lab)
+        return lab
+
+    yield make
+    for lab in started:
+        lab.stop()
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory, baseline_leaks: int) -> Iterator[Lab]:
+    """The shared lab: OBS with meetcast's script, microphone, ingest."""
+    the_lab = Lab(workdir=tmp_path_factory.mktemp("shared-lab")).start()
+    try:
+        yield the_lab
+    finally:
+        report = the_lab.stop()
+    assert_clean_exit(report, baseline_leaks)
+
+
+@pytest.fixture(autouse=True)
+def _no_new_script_errors(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that uses the shared lab fails if our script logged a Python error meanwhile."""
+    if "lab" not in request.fixturenames:
+        yield
+        return
+    shared: Lab = request.getfixturevalue("lab")
+    before = len(python_errors(shared.log()))
+    yield
+    new = python_errors(shared.log())[before:]
+    assert not new, "Python errors from the script during this test:\n" + "\n".join(new)
+
+
+@pytest.fixture
+def run_meetcast() -> Callable[..., subprocess.CompletedProcess]:
+    """Run the real ``meetcast`` command in a subprocess (as a user would)."""
+
+    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60,
+            input: str | None = None) -> subprocess.CompletedProcess:
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("MEETCAST_")}
+        full_env.update(env or {})
+        return subprocess.run([sys.executable, "-m", "meetcast.cli", *args], env=full_env,
+                              capture_output=True, text=True, timeout=timeout, input=input)
+
+    return run
