@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from meetcast.lab import Lab, ObsConfig, python_errors
 from meetcast.lab.checks import assert_clean_exit
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from meetcast_core.schema import Field, ListOf, Schema, SchemaError, load_yaml, validate
 
 S = Schema({
