@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import os
+import random
 import shutil
 import subprocess
 from pathlib import Path
 
-from .procs import LabError, stop_process
+from .procs import LabError, spawn, stop_process, wait_until
 
 
 class Xvfb:
-    """Xvfb on a display number it picks itself (``-displayfd``), so parallel labs never clash."""
+    """Xvfb on a display number nobody else uses, so parallel labs never clash.
+
+    (``-displayfd`` was tried first: with another Xvfb on :0 it was seen to fail with
+    "Cannot write display number to fd", so the lab picks a random free number and retries.)
+    """
 
     def __init__(self, workdir: Path, size: str = "1920x1080x24") -> None:
         self.workdir = workdir
@@ -22,27 +26,21 @@ class Xvfb:
     def start(self, timeout: float = 15.0) -> None:
         if not shutil.which("Xvfb"):
             raise LabError("Xvfb is not installed (apt-get install xvfb)")
-        read_fd, write_fd = os.pipe()
-        log = open(self.workdir / "xvfb.log", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", self.size,
-             "-nolisten", "tcp", "-noreset"],
-            pass_fds=(write_fd,), stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True)
-        log.close()
-        os.close(write_fd)
-        try:
-            import select
-
-            ready, _, _ = select.select([read_fd], [], [], timeout)
-            if not ready:
-                raise LabError(f"Xvfb: no display number after {timeout:.0f} s")
-            number = os.read(read_fd, 64).decode().strip()
-        finally:
-            os.close(read_fd)
-        if not number:
-            raise LabError("Xvfb exited before choosing a display")
-        self.display = f":{number}"
+        for _attempt in range(10):
+            number = random.randint(100, 2000)
+            if Path(f"/tmp/.X{number}-lock").exists():
+                continue
+            sock = Path(f"/tmp/.X11-unix/X{number}")
+            self.proc = spawn(["Xvfb", f":{number}", "-screen", "0", self.size,
+                               "-nolisten", "tcp", "-noreset"], self.workdir / "xvfb.log")
+            try:
+                wait_until("Xvfb", sock.exists, timeout, self.proc)
+            except LabError:
+                stop_process(self.proc)
+                continue  # lost a race for that number: try another
+            self.display = f":{number}"
+            return
+        raise LabError("Xvfb: no free display found; see " + str(self.workdir / "xvfb.log"))
 
     def stop(self) -> None:
         stop_process(self.proc)
