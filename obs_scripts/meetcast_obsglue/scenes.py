@@ -112,19 +112,40 @@ def _existing(names: list[str]) -> dict[str, Existing]:
 def _create_source(source: spec.Source, held: list[Any]) -> None:
     """Create ``source``; its reference goes into ``held`` until the build has put it into
     its scenes (released at once, a source nobody holds is destroyed)."""
+    # By its unversioned id OBS would create the FIRST registered version, e.g. text_ft2_source
+    # v1, marked obsolete: ask for the latest, as OBS's own Add Source does.
+    kind = obs.obs_get_latest_input_type_id(source.kind) or source.kind
     with data_from(source.settings) as data:
-        created = obs.obs_source_create(source.kind, source.name, data, None)
+        created = obs.obs_source_create(kind, source.name, data, None)
     if created is None:
         warn(f"could not create {source.name!r} ({source.kind})")
         return
     held.append(created)
 
 
+def _remove_items_of(name: str) -> None:
+    """Take the source called ``name`` out of every scene that shows it. Removing a source
+    alone does not do that at once: its items would stay, drawn as nothing, beside the new
+    one (seen in OBS 29 after opening the Windows collection on Linux)."""
+    scenes = obs.obs_frontend_get_scenes()
+    try:
+        for scene_src in scenes or []:
+            scene = obs.obs_scene_from_source(scene_src)
+            item = obs.obs_scene_find_source(scene, name)  # no reference taken
+            while item is not None:
+                obs.obs_sceneitem_remove(item)
+                item = obs.obs_scene_find_source(scene, name)
+    finally:
+        obs.source_list_release(scenes)
+
+
 def _replace_source(source: spec.Source, held: list[Any]) -> None:
     with source_by_name(source.name) as old:
         if old is not None:
             # Renamed first, so the name is free at once even while OBS finishes removing it.
-            obs.obs_source_set_name(old, source.name + " (replaced by meetcast)")
+            retired = source.name + " (replaced by meetcast)"
+            obs.obs_source_set_name(old, retired)
+            _remove_items_of(retired)
             obs.obs_source_remove(old)
     _create_source(source, held)
 
