@@ -211,3 +211,48 @@ def test_export_without_script_and_default_paths() -> None:
     assert "scripts-tool" not in json.loads(collection_export.export("linux", ""))["modules"]
     doc = json.loads(collection_export.export("windows"))
     assert doc["modules"]["scripts-tool"][0]["path"] == "C:/meetcast/obs_scripts/meetcast_obs.py"
+
+
+# -- the command -----------------------------------------------------------------------------
+def test_meetcast_scenes_export_writes_the_committed_files(run_meetcast, tmp_path: Path) -> None:
+    r = run_meetcast("scenes", "export", "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == sorted(collection_export.file_name(o) for o in OS_NAMES)
+    for name in written:
+        assert (tmp_path / name).read_bytes() == (ROOT / "scenes" / name).read_bytes()
+
+
+def test_meetcast_scenes_export_for_another_path(run_meetcast, tmp_path: Path) -> None:
+    r = run_meetcast("scenes", "export", "--os", "windows", "--out", str(tmp_path),
+                     "--script", r"D:\tools\meetcast\obs_scripts\meetcast_obs.py",
+                     "--canvas", "1280x720")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads((tmp_path / "meetcast-windows.json").read_text(encoding="utf-8"))
+    assert doc["modules"]["scripts-tool"][0]["path"] == (
+        "D:/tools/meetcast/obs_scripts/meetcast_obs.py")
+    bg = next(s for s in doc["sources"] if s["name"] == names.SOURCE_BACKGROUND)
+    assert (bg["settings"]["width"], bg["settings"]["height"]) == (1280, 720)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--os", "linux", "--script", "obs_scripts/meetcast_obs.py"), "not an absolute linux path"),
+    (("--os", "windows", "--script", "/opt/x.py"), "not an absolute windows path"),
+    (("--script", "/opt/x.py"), "give --os with it"),
+    (("--canvas", "big"), "expected WIDTHxHEIGHT"),
+    (("--os", "amiga"), "invalid choice"),
+])
+def test_meetcast_scenes_export_refuses_bad_input_in_one_line(run_meetcast, tmp_path: Path,
+                                                               args, message) -> None:
+    r = run_meetcast("scenes", "export", "--out", str(tmp_path), *args)
+    assert r.returncode == 2
+    assert message in r.stderr and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert list(tmp_path.iterdir()) == []       # nothing half-written
+
+
+def test_meetcast_scenes_export_to_an_unwritable_place(run_meetcast, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = run_meetcast("scenes", "export", "--out", str(blocker / "sub"))
+    assert r.returncode != 0 and r.stderr.startswith("meetcast: cannot write to ")
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr

@@ -82,6 +82,11 @@ def test_script_builds_the_show_scenes(lab: Lab) -> None:
         assert (t["positionX"], t["positionY"], t["alignment"]) == (640.0, 360.0, 0)
         title = link.call("GetInputSettings", {"inputName": names.SOURCE_TITLE})
         assert title["inputSettings"]["text"] == "Community Meetup"
+        # and it draws: the flat background, the white title across the middle
+        pic = screenshot(link, names.SCENE_STARTING, 640, 360)
+    assert close(pic.rgb_at(0.05, 0.05), (0x1E, 0x2A, 0x3A), 2)   # BACKGROUND_ABGR
+    assert sum(close(pic.rgb_at(x / 100, 0.40), (255, 255, 255), 40)
+               for x in range(30, 70)) >= 5
 
 
 def test_meetcast_scenes_lists_in_dock_order(lab: Lab, run_meetcast) -> None:
@@ -228,3 +233,29 @@ def test_committed_collection_with_the_script_elsewhere_still_shows_the_scenes(
     assert order == list(names.SHOW_SCENES)
     assert "No module named 'meetcast_obs'" in report.log
     assert "Loaded python script: meetcast_obs.py" not in report.log
+
+
+def test_switching_to_the_collection_builds_it_and_leaves_the_other_alone(
+        lab_factory, baseline_leaks) -> None:
+    """A running OBS switched to meetcast's collection (scripts belong to a collection: ours
+    loads with it, before its sources, and builds on SCENE_COLLECTION_CHANGED)."""
+    lab = lab_factory(ObsConfig(collection="plain"), with_script=False)
+    lab.stop_obs()   # OBS lists the collections it finds at start: add ours, then start again
+    (lab.obs.scenes_dir / "meetcast-linux.json").write_text(
+        collection_export.export("linux", str(SCRIPT)), encoding="utf-8")
+    lab.start_obs()
+    with lab.link() as link:
+        assert dock_order(link.call("GetSceneList")) == ["Scene"]
+        link.call("SetCurrentSceneCollection",
+                  {"sceneCollectionName": collection_export.COLLECTION_NAME})
+    wait_for_scenes(lab)
+    assert snapshot(lab)["order"] == list(names.SHOW_SCENES)
+    with lab.link() as link:
+        link.call("SetCurrentSceneCollection", {"sceneCollectionName": "plain"})
+        deadline = time.monotonic() + 10
+        while dock_order(link.call("GetSceneList")) != ["Scene"]:
+            assert time.monotonic() < deadline, "the plain collection did not come back as it was"
+            time.sleep(0.1)
+    report = lab.stop()
+    assert report.log.count("Zoom capture: ") == 1   # built once, in meetcast's collection only
+    assert_clean_exit(report, baseline_leaks)
