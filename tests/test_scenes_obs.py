@@ -123,20 +123,29 @@ def test_zoom_scene_shows_the_meeting_window(lab: Lab) -> None:
         assert "Zoom capture: whole-screen capture (xshm_input)" in log
     else:
         assert capture_kind == "xcomposite_input"
-    with StandInWindow(lab.xvfb.display, size=(1920, 1080)) as _win, lab.link() as link:
-        assert find_x11_window(lab.xvfb.display, "Zoom Meeting", "zoom") is not None
+    spots = ((0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75))
+
+    def shows_pattern(link) -> tuple[bool, list]:
+        pic = screenshot(link, names.SCENE_ZOOM, 640, 360)
+        seen = [pic.rgb_at(x, y) for x, y in spots]
+        return all(close(a, b) for a, b in zip(seen, PATTERN, strict=True)), seen
+
+    with lab.link() as link:
         before = link.call("GetCurrentProgramScene")["currentProgramSceneName"]
+        # on program first: a capture only updates while it is shown
         link.call("SetCurrentProgramScene", {"sceneName": names.SCENE_ZOOM})
         try:
-            spots = ((0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75))
-            deadline = time.monotonic() + 10
-            while True:
-                pic = screenshot(link, names.SCENE_ZOOM, 640, 360)
-                seen = [pic.rgb_at(x, y) for x, y in spots]
-                if all(close(a, b) for a, b in zip(seen, PATTERN, strict=True)):
-                    break
-                assert time.monotonic() < deadline, f"Zoom scene shows {seen}, not {PATTERN}"
-                time.sleep(0.2)
+            time.sleep(0.5)
+            assert not shows_pattern(link)[0], "the pattern is there before the window is"
+            with StandInWindow(lab.xvfb.display, size=(1920, 1080)):
+                assert find_x11_window(lab.xvfb.display, "Zoom Meeting", "zoom") is not None
+                deadline = time.monotonic() + 10
+                while True:
+                    ok, seen = shows_pattern(link)
+                    if ok:
+                        break
+                    assert time.monotonic() < deadline, f"Zoom scene shows {seen}, not {PATTERN}"
+                    time.sleep(0.2)
         finally:
             link.call("SetCurrentProgramScene", {"sceneName": before})
 

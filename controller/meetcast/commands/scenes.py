@@ -4,6 +4,7 @@ takes), and ``meetcast scenes export``: the importable collections in ``scenes/`
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -94,7 +95,9 @@ def run_export(args: argparse.Namespace) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         for name, text in texts.items():
             target = args.out / collection_export.file_name(name)
-            target.write_text(text, encoding="utf-8")
+            partial = target.with_name(target.name + ".partial")
+            partial.write_text(text, encoding="utf-8")
+            os.replace(partial, target)  # a reader never sees half a file
             print(target)
     except OSError as exc:
         return _fail(f"cannot write to {args.out}: {exc.strerror or exc}")
