@@ -193,6 +193,8 @@ def test_rebuild_is_idempotent_and_leaves_the_users_things(lab_factory, baseline
     runs = [line for line in report.log.splitlines() if "meetcast: " in line
             and ("create" in line or "add item" in line or "replac" in line)]
     assert len(runs) == 1, runs       # only the very first start built anything
+    assert report.log.count("meetcast: 1 update source") == 1   # the new title, once
+    assert report.log.count("Loaded python script: meetcast_obs.py") == 3
     assert_clean_exit(report, baseline_leaks)
 
 

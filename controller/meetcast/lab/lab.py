@@ -24,14 +24,6 @@ from .xvfb import Xvfb
 
 SCRIPT = Path(__file__).resolve().parents[3] / "obs_scripts" / "meetcast_obs.py"
 
-# OBS 29 sometimes crashes (SIGSEGV in a Qt widget's posted event, after "All scene data
-# cleared") or hangs when SIGINT comes right after start-up, while its UI still digests what
-# loading queued. Measured here (2 cores shared with other runs, load 1-10): stopped as soon
-# as obs-websocket answered, 25 of 116 starts ended unclean; stopped 0.5-2 s after start, 6 of
-# 132 (with or without meetcast's scene build). So stop_obs lets OBS be up at least this long;
-# the remaining ~5 % is OBS's own shutdown crash.
-MIN_UPTIME_BEFORE_STOP = 1.0
-
 
 @dataclass
 class LabReport:
@@ -62,7 +54,6 @@ class Lab:
         self.ws_port = 0
         self.ws_password = secrets.token_urlsafe(18)
         self.obs: Obs | None = None
-        self._obs_started = 0.0
         self.seconds_to_start = 0.0
         self.report: LabReport | None = None
 
@@ -89,7 +80,6 @@ class Lab:
         """(Re)start OBS alone and wait until obs-websocket answers an authenticated request."""
         assert self.obs is not None
         self.obs.start()
-        self._obs_started = time.monotonic()
         deadline = time.monotonic() + timeout
         last = "not started"
         while time.monotonic() < deadline:
@@ -107,8 +97,6 @@ class Lab:
     def stop_obs(self) -> LabReport:
         """Stop OBS cleanly (SIGINT) and read its log, leaving the other services up."""
         t0 = time.monotonic()
-        if self.obs and self.obs.alive():
-            time.sleep(max(0.0, MIN_UPTIME_BEFORE_STOP - (t0 - self._obs_started)))
         code = self.obs.stop() if self.obs else None
         log = self.obs.log_text() if self.obs else ""
         return LabReport(log=log, leaks=leak_count(log), python_errors=python_errors(log),
