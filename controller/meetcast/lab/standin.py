@@ -9,6 +9,7 @@ quadrants, so a capture scaled to any size can be checked by sampling the quadra
 from __future__ import annotations
 
 import select
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -91,6 +92,8 @@ class StandInWindow:
 def find_x11_window(display: str, title: str, wm_class: str) -> int | None:
     """The id of a top-level window with this WM_NAME and first WM_CLASS string, as X
     itself reports them (``xwininfo`` from x11-utils) — the pair xcomposite_input matches."""
+    if not shutil.which("xwininfo"):
+        raise LabError("xwininfo is missing (apt-get install x11-utils)")
     r = subprocess.run(["xwininfo", "-display", display, "-root", "-tree"],
                        capture_output=True, text=True, timeout=10)
     needle = f'"{title}": ("{wm_class}" '

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import shutil
 import subprocess
 
 CLIENT_MESSAGE = 33   # X.h
@@ -30,8 +31,13 @@ class _XEvent(ctypes.Union):
 def find_window(display: str, title_prefix: str, wm_class: str) -> int | None:
     """A top-level window whose WM_NAME starts with ``title_prefix`` and whose first WM_CLASS
     string is ``wm_class`` (``xwininfo`` from x11-utils)."""
-    r = subprocess.run(["xwininfo", "-display", display, "-root", "-children"],
-                       capture_output=True, text=True, timeout=10)
+    if not shutil.which("xwininfo"):
+        return None
+    try:
+        r = subprocess.run(["xwininfo", "-display", display, "-root", "-children"],
+                           capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
     for line in r.stdout.splitlines():
         line = line.strip()
         if f'"{title_prefix}' in line and f'("{wm_class}" ' in line:
