@@ -4,6 +4,7 @@ and the Zoom scene showing a stand-in Zoom window's picture."""
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from meetcast.lab import SCRIPT, Lab, ObsConfig
 from meetcast.lab.checks import assert_clean_exit
 from meetcast.lab.picture import close, screenshot
+from meetcast.lab.procs import spawn, stop_process
 from meetcast.lab.standin import PATTERN, StandInWindow, find_x11_window
 from meetcast_core import collection_export, names
 from meetcast_core.scene_list import dock_order
@@ -269,4 +271,40 @@ def test_switching_to_the_collection_builds_it_and_leaves_the_other_alone(
             time.sleep(0.1)
     report = lab.stop()
     assert report.log.count("Zoom capture: ") == 1   # built once, in meetcast's collection only
+    assert_clean_exit(report, baseline_leaks)
+
+
+@pytest.mark.skipif(not shutil.which("openbox"), reason="openbox (an EWMH window manager) "
+                    "is not installed: scripts/setup.sh installs it")
+def test_with_a_window_manager_the_capture_is_xcomposite_by_name_and_class(
+        lab_factory, baseline_leaks) -> None:
+    """Under an EWMH window manager OBS registers XComposite capture, and the script switches
+    the Zoom capture from the screen fallback to the window capture by name and class. (Its
+    picture stays black here: Mesa's software EGL cannot make an EGLImage from an X pixmap on
+    Xvfb — OBS logs "Cannot create EGLImage" at debug level — so the pixel check above runs on
+    the XSHM path.)"""
+    lab = lab_factory(ObsConfig(collection="meetcast-wm"))
+    wait_for_scenes(lab)
+    with lab.link() as link:
+        kinds = {i["inputName"]: i["inputKind"] for i in link.call("GetInputList")["inputs"]}
+    assert kinds[names.SOURCE_ZOOM_CAPTURE] == "xshm_input"      # no WM yet: the fallback
+    lab.stop_obs()
+    wm = spawn(["openbox", "--sm-disable"], lab.dir / "openbox.log",
+               env={"DISPLAY": lab.xvfb.display})
+    try:
+        time.sleep(0.5)   # openbox sets _NET_SUPPORTING_WM_CHECK as it starts
+        lab.start_obs()
+        wait_for_scenes(lab)
+        with lab.link() as link:
+            inputs = {i["inputName"]: i["inputKind"] for i in link.call("GetInputList")["inputs"]}
+            capture = link.call("GetInputSettings", {"inputName": names.SOURCE_ZOOM_CAPTURE})
+        report = lab.stop()
+    finally:
+        stop_process(wm)
+    assert XCOMPOSITE_OFF not in report.log.split("Command Line Arguments")[-1]
+    assert inputs[names.SOURCE_ZOOM_CAPTURE] == "xcomposite_input"
+    assert capture["inputSettings"]["capture_window"] == "0\r\nZoom Meeting\r\nzoom"
+    assert (f"replacing '{names.SOURCE_ZOOM_CAPTURE}': was xshm_input, now xcomposite_input"
+            in report.log)
+    assert not any("replaced by meetcast" in n for n in inputs)
     assert_clean_exit(report, baseline_leaks)
