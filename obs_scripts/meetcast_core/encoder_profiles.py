@@ -32,10 +32,20 @@ def _even(value: int) -> str | None:
     return None if value % 2 == 0 else f"{value} is odd (allowed: even numbers; H.264 4:2:0)"
 
 
+def _mod4(value: int) -> str | None:
+    return None if value % 4 == 0 else (
+        f"{value} is not a multiple of 4 (allowed: multiples of 4; OBS rounds the output "
+        f"width down to one, libobs/obs.c, so {value} would stream as {value & ~3})")
+
+
 _SIZE = Schema({
     "width": Field(int, min=128, max=3840, check=_even),
     "height": Field(int, min=72, max=2160, check=_even),
 }, doc="a frame size in pixels")
+_OUTPUT_SIZE = Schema({
+    "width": Field(int, min=128, max=3840, check=_mod4),
+    "height": Field(int, min=72, max=2160, check=_even),
+}, doc="the streamed frame size in pixels")
 
 _NVENC = Schema({
     "preset": Field(str, required=False, default="p5",
@@ -78,6 +88,9 @@ _X264 = Schema({
     "profile": Field(str, required=False, default="main", choices=["baseline", "main", "high"]),
     "tune": Field(str, required=False, default="",
                   choices=["", "film", "animation", "stillimage", "zerolatency"]),
+    "scenecut": Field(bool, required=False, default=False,
+                      doc="x264 adds keyframes at scene cuts; off keeps them exactly every "
+                          "keyframe_sec, as the ingests ask"),
 })
 ENCODER_SCHEMAS: dict[str, Schema] = {
     enc.NVENC: _NVENC, enc.AMF: _AMF, enc.QSV: _QSV, enc.VIDEOTOOLBOX: _VT,
@@ -88,7 +101,7 @@ PROFILE_SCHEMA = Schema({
     "description": Field(str, doc="one line shown in OBS's script properties"),
     "canvas": Field(_SIZE, doc="OBS's base (canvas) size: keep it the same in every profile "
                                "so the scenes' layout does not move when switching"),
-    "output": Field(_SIZE, doc="the streamed (scaled) size"),
+    "output": Field(_OUTPUT_SIZE, doc="the streamed (scaled) size"),
     "fps": Field(int, choices=[24, 25, 30, 48, 50, 60]),
     "rate_control": Field(str, choices=["CBR"],
                           doc="YouTube Live and Twitch ask for constant bitrate"),

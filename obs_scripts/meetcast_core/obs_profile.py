@@ -257,3 +257,32 @@ def plan_files(profile: EncoderProfile, choice: Choice, obs_name: str,
         files[SERVICE] = json.dumps(dict(service), indent=4, sort_keys=True)
         changes.append(f"{SERVICE} ({describe_service(service)})")
     return ProfileWrite(obs_name, files, changes)
+
+
+# --- what the controller shows and accepts ------------------------------------------------
+
+def listing(obs_profiles: list[str], current: str,
+            profiles: list[EncoderProfile]) -> list[dict[str, Any]]:
+    """One row per meetcast encoding profile (a profile file here), lowest bitrate first:
+    whether OBS has its ``meetcast-<name>`` profile and whether that is current."""
+    rows = []
+    for p in sorted(profiles, key=lambda p: (p.video_kbps, p.name)):
+        rows.append({"name": p.obs_profile, "profile": p.name, "in_obs": p.obs_profile in
+                     obs_profiles, "current": p.obs_profile == current,
+                     "output": str(p.output), "fps": p.fps, "video_kbps": p.video_kbps,
+                     "audio_kbps": p.audio_kbps, "description": p.description})
+    return rows
+
+
+def resolve_use(name: str, obs_profiles: list[str]) -> str:
+    """``meetup-720p30`` or ``meetcast-meetup-720p30`` → the OBS profile name; ValueError with
+    the one line to show when OBS has no such meetcast profile."""
+    from .names import PROFILE_PREFIX, profile_name
+
+    full = name if name.startswith(PROFILE_PREFIX) else profile_name(name)
+    if full in obs_profiles:
+        return full
+    ours = [p for p in obs_profiles if p.startswith(PROFILE_PREFIX)]
+    hint = (f" (OBS has: {', '.join(ours)})" if ours else
+            " (none yet: in OBS, Tools → Scripts → meetcast → Encoder profile → Apply, once)")
+    raise ValueError(f"OBS has no profile {full}{hint}")

@@ -1,0 +1,164 @@
+"""Benchmark: every shipped encoder profile streamed by the real OBS to the lab's nginx ingest,
+and what arrived read back with ffprobe.
+
+For each profile: OBS applies it (the script, as a user pressing Apply), a moving test pattern
+fills the canvas, OBS streams for ``--seconds`` to nginx-rtmp, and the FLV nginx recorded is
+measured: output size, frame rate, keyframe spacing, average video bitrate against the
+profile's target, plus the frames OBS's encoder skipped (lag) and OBS's CPU use. Pass marks
+follow the issue: size and fps exact, keyframe every 2 s ± 1 frame, bitrate within ±10 %.
+
+Run it alone (it is heavy):
+    PYTHONPATH=$PWD/controller:$PWD/obs_scripts flock /tmp/meetcast-heavy.lock \\
+        python bench/encoder_profiles.py --seconds 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+for sub in ("controller", "obs_scripts"):
+    if str(ROOT / sub) not in sys.path:
+        sys.path.insert(0, str(ROOT / sub))
+
+from meetcast.lab import Lab, ObsConfig  # noqa: E402
+from meetcast.lab.media import make_test_pattern, probe_recording  # noqa: E402
+from meetcast.obslink import ObsLink  # noqa: E402
+from meetcast_core.encoder_profiles import EncoderProfile, default_directory, load_all  # noqa: E402
+
+PATTERN_NAME = "meetcast bench pattern"
+SKIP_S = 2.0  # leave out the first seconds of each recording (rate control settles)
+
+
+def add_pattern(link: ObsLink, pattern: Path, canvas: tuple[int, int]) -> None:
+    """A looping test pattern stretched over the whole canvas of the lab's scene "Scene"."""
+    made = link.call("CreateInput", {
+        "sceneName": "Scene", "inputName": PATTERN_NAME, "inputKind": "ffmpeg_source",
+        "inputSettings": {"local_file": str(pattern), "is_local_file": True, "looping": True,
+                          "hw_decode": False, "restart_on_activate": False},
+        "sceneItemEnabled": True})
+    link.call("SetSceneItemTransform", {
+        "sceneName": "Scene", "sceneItemId": made["sceneItemId"],
+        "sceneItemTransform": {"positionX": 0, "positionY": 0,
+                               "boundsType": "OBS_BOUNDS_STRETCH",
+                               "boundsWidth": canvas[0], "boundsHeight": canvas[1]}})
+
+
+@dataclass
+class Row:
+    profile: str
+    encoder: str
+    size: str
+    fps: float
+    key_gap_min: float
+    key_gap_max: float
+    video_kbps: float
+    target_kbps: int
+    audio_kbps: float
+    skipped: int
+    frames: int
+    cpu: float
+    ok_size: bool
+    ok_fps: bool
+    ok_key: bool
+    ok_rate: bool
+
+    @property
+    def deviation(self) -> float:
+        return (self.video_kbps - self.target_kbps) / self.target_kbps * 100
+
+
+def measure(lab: Lab, p: EncoderProfile, seconds: float) -> Row:
+    with lab.link(timeout=10) as link:
+        if link.call("GetProfileList")["currentProfileName"] != p.obs_profile:
+            link.call("SetCurrentProfile", {"profileName": p.obs_profile})
+            time.sleep(1.0)
+        encoder = link.call("GetProfileParameter", {"parameterCategory": "AdvOut",
+                                                    "parameterName": "Encoder"})["parameterValue"]
+        before = set(lab.ingest.recordings())
+        stats0 = link.call("GetStats")
+        link.call("StartStream")
+        time.sleep(seconds)
+        stats1 = link.call("GetStats")
+        link.call("StopStream")
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and link.call("GetStreamStatus")["outputActive"]:
+            time.sleep(0.2)
+    time.sleep(1.0)  # nginx closes the FLV after the publisher leaves
+    new = [r for r in lab.ingest.recordings() if r not in before]
+    if not new:
+        raise SystemExit(f"{p.name}: nothing recorded by the ingest")
+    rec = probe_recording(new[-1], skip_seconds=SKIP_S)
+    frame = 1 / p.fps
+    gaps = rec.keyframe_gaps or [0.0]
+    skipped = stats1["outputSkippedFrames"] - stats0["outputSkippedFrames"]
+    frames = stats1["outputTotalFrames"] - stats0["outputTotalFrames"]
+    return Row(
+        profile=p.name, encoder=encoder, size=f"{rec.width}x{rec.height}",
+        fps=rec.fps_measured, key_gap_min=min(gaps), key_gap_max=max(gaps),
+        video_kbps=rec.video_kbps, target_kbps=p.video_kbps, audio_kbps=rec.audio_kbps,
+        skipped=skipped, frames=frames, cpu=stats1.get("cpuUsage", 0.0),
+        ok_size=(rec.width, rec.height) == (p.output.width, p.output.height),
+        ok_fps=abs(rec.fps_measured - p.fps) <= 0.5,
+        ok_key=bool(rec.keyframe_gaps) and all(
+            abs(g - p.keyframe_sec) <= frame + 1e-3 for g in rec.keyframe_gaps),
+        ok_rate=abs(rec.video_kbps - p.video_kbps) <= 0.10 * p.video_kbps)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--no-pattern", action="store_true",
+                    help="stream the empty canvas (x264 CBR then pads with filler)")
+    ap.add_argument("--only", nargs="*", help="profile names to measure (default: all)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    t_start = time.monotonic()
+    profiles = [p for p in load_all(default_directory()) if not args.only or p.name in args.only]
+    first = profiles[0].name
+    cfg = ObsConfig(script_settings={"enc_profile": first, "enc_apply_at_start": True})
+    rows: list[Row] = []
+    with Lab(cfg) as lab:
+        log = lab.log()
+        if not args.no_pattern:
+            pattern = make_test_pattern(lab.dir / "pattern-1280x720.mp4")
+            with lab.link() as link:
+                add_pattern(link, pattern, (profiles[0].canvas.width, profiles[0].canvas.height))
+        for p in profiles:
+            rows.append(measure(lab, p, args.seconds))
+        log = lab.log()
+        report = lab.stop()
+    why = [m.group(0) for m in re.finditer(r"meetcast: applying [^\n]*", log)]
+    if args.json:
+        print(json.dumps([r.__dict__ for r in rows], indent=2))
+        return 0
+    mark = {True: "ok", False: "FAIL"}
+    print(f"encoder profiles on the real OBS → nginx-rtmp, {args.seconds:g} s each "
+          f"({'empty canvas' if args.no_pattern else 'moving test pattern'}), measured "
+          f"from the recorded FLV after the first {SKIP_S:g} s")
+    print(f"{'profile':<16} {'encoder':<9} {'size':<10} {'fps':>5} {'keyframe gap s':>15} "
+          f"{'video kbps':>11} {'target':>6} {'dev %':>6} {'audio':>6} {'skipped':>9} "
+          f"{'cpu %':>6}  verdict")
+    for r in rows:
+        verdict = ", ".join(f"{k} {mark[v]}" for k, v in (
+            ("size", r.ok_size), ("fps", r.ok_fps), ("keyint", r.ok_key),
+            ("bitrate", r.ok_rate)))
+        print(f"{r.profile:<16} {r.encoder:<9} {r.size:<10} {r.fps:5.2f} "
+              f"{r.key_gap_min:6.3f}–{r.key_gap_max:<6.3f}  {r.video_kbps:11.0f} "
+              f"{r.target_kbps:6d} {r.deviation:+6.1f} {r.audio_kbps:6.0f} "
+              f"{r.skipped:4d}/{r.frames:<4d} {r.cpu:6.1f}  {verdict}")
+    print("OBS's log on the choice:", *why[:1], sep="\n  ")
+    print(f"wall time {time.monotonic() - t_start:.0f} s; OBS exit: code {report.exit_code}, "
+          f"leaks {report.leaks}, "
+          f"script errors {len(report.python_errors)}")
+    return 0 if all(r.ok_size and r.ok_fps and r.ok_key and r.ok_rate for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
