@@ -16,12 +16,14 @@ import pytest
 
 from meetcast.lab import Lab, ObsConfig
 from meetcast.lab.checks import assert_clean_exit
+from meetcast.lab.lab import SCRIPT
 from meetcast.lab.media import make_test_pattern, probe_recording
 from meetcast_core.encoder_choice import choose
 from meetcast_core.encoder_profiles import default_directory, load_all
 
 pytestmark = pytest.mark.obs
 
+PROBE = Path(__file__).with_name("obs_scripts") / "enc_props_probe.py"
 X264_WHY = "NVENC, AMD AMF, Intel QSV, Apple VideoToolbox, VAAPI absent → x264 veryfast"
 
 
@@ -76,7 +78,8 @@ def test_profiles_applied_streamed_listed_switched(lab_factory, run_meetcast, ba
                                                    ) -> None:
     profiles = {p.name: p for p in load_all(default_directory())}
     low = profiles["low-bandwidth"]
-    lab = lab_factory(ObsConfig(script_settings={"enc_profile": "low-bandwidth",
+    lab = lab_factory(ObsConfig(scripts=[SCRIPT, PROBE],
+                                script_settings={"enc_profile": "low-bandwidth",
                                                  "enc_apply_at_start": True}))
     _wait_profile(lab, "meetcast-low-bandwidth")
 
@@ -150,9 +153,28 @@ def test_profiles_applied_streamed_listed_switched(lab_factory, run_meetcast, ba
         r = run_meetcast("profile", "use", "low-bandwidth", env=lab.env())
         still = link.call("GetProfileList")["currentProfileName"]
         link.call("StopStream")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and link.call("GetStreamStatus")["outputActive"]:
+            time.sleep(0.1)
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
     assert "not switching to meetcast-low-bandwidth while OBS is streaming" in r.stderr
     assert still == "meetcast-meetup-720p30"
+
+    # -- the script's Properties: what they show; Apply refuses while live, else switches
+    log = lab.log()
+    assert 'PROBE live list=["low-bandwidth — 480p30' in log
+    status = json.loads(log.split("PROBE live status=")[1].splitlines()[0])
+    assert f"low-bandwidth: 852x480@30, 900 kbps → obs_x264 — {X264_WHY}" in status
+    assert f"meetup-1080p30: 1920x1080@30, 4500 kbps → obs_x264 — {X264_WHY}" in status
+    refused = json.loads(log.split("PROBE live result=")[-1].splitlines()[0])
+    assert refused.startswith("not switching to low-bandwidth: OBS is streaming")
+    with lab.link() as link:  # a scene change makes the probe press Apply, not live now
+        link.call("CreateScene", {"sceneName": "enc other"})
+        link.call("SetCurrentProgramScene", {"sceneName": "enc other"})
+    _wait_profile(lab, "meetcast-low-bandwidth")
+    time.sleep(0.3)
+    applied = json.loads(lab.log().split("PROBE scene result=")[-1].splitlines()[0])
+    assert applied.startswith("switched to meetcast-low-bandwidth: obs_x264"), applied
 
     # -- a second apply (OBS restarted on the chosen profile) changes nothing -----------
     lab.stop_obs()

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from . import encoders as enc
-from .schema import Field, ListOf, Schema, SchemaError, load_yaml
+from .names import profile_name
+from .schema import Field, ListOf, Schema, SchemaError, load_yaml, validate
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 
@@ -145,8 +146,6 @@ class EncoderProfile:
 
     @property
     def obs_profile(self) -> str:
-        from .names import profile_name
-
         return profile_name(self.name)
 
 
@@ -179,8 +178,6 @@ def from_data(name: str, data: Any, source: str) -> EncoderProfile:
 
 
 def _validate(data: Any, source: str) -> dict[str, Any]:
-    from .schema import validate
-
     return validate(data, PROFILE_SCHEMA, source)
 
 

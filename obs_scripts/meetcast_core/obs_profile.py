@@ -21,6 +21,7 @@ from typing import Any
 
 from .encoder_choice import Choice
 from .encoder_profiles import EncoderProfile
+from .names import PROFILE_PREFIX, profile_name
 
 Ini = dict[str, dict[str, str]]  # section -> key -> value, insertion-ordered
 
@@ -277,8 +278,6 @@ def listing(obs_profiles: list[str], current: str,
 def resolve_use(name: str, obs_profiles: list[str]) -> str:
     """``meetup-720p30`` or ``meetcast-meetup-720p30`` → the OBS profile name; ValueError with
     the one line to show when OBS has no such meetcast profile."""
-    from .names import PROFILE_PREFIX, profile_name
-
     full = name if name.startswith(PROFILE_PREFIX) else profile_name(name)
     if full in obs_profiles:
         return full
