@@ -194,6 +194,10 @@ def test_switch_plan() -> None:
     # current and changed: away and back so OBS re-reads the files
     assert op.plan_switch("meetcast-a", "meetcast-a", True, True, ["Untitled", "meetcast-b"]
                           ) == [S("write"), S("switch", "Untitled"), S("switch", "meetcast-a")]
+    # unchanged, but a new profile file got its folder: a bounce makes OBS list it
+    assert op.plan_switch("meetcast-a", "meetcast-a", True, False, ["Untitled"],
+                          new_folders=True) == [
+        S("write"), S("switch", "Untitled"), S("switch", "meetcast-a")]
     # no other profile to bounce through: written, effective at restart
     assert op.plan_switch("meetcast-a", "meetcast-a", True, True, []) == [S("write")]
 

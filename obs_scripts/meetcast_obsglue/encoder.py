@@ -174,8 +174,10 @@ def apply(chosen_name: str) -> str:
     others = [n for n in [home, *known] if n and n in known and n != chosen.obs_profile]
     others = list(dict.fromkeys(sorted(others, key=lambda n: n in ours)))  # user's first
     changed: list[str] = []
+    missing = [p for p in profiles if p is not chosen and p.obs_profile not in known]
     steps = op.plan_switch(current, chosen.obs_profile, chosen_exists,
-                           _would_change(root, chosen, c, service, audio), others)
+                           _would_change(root, chosen, c, service, audio), others,
+                           new_folders=bool(missing))
     switches = [s.profile for s in steps if s.action == "switch"]
     for step in steps:
         if step.action == "create":
