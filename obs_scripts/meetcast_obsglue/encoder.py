@@ -146,10 +146,11 @@ def apply(chosen_name: str) -> str:
     if chosen_name not in by_name:
         return _result(f"not applied: no profile {chosen_name!r} "
                        f"(allowed: {', '.join(by_name)})", warn)
-    picked = choices(profiles)
-    bad = {n: c for n, c in picked.items() if isinstance(c, str)}
+    found = choices(profiles)
+    bad = [c for c in found.values() if isinstance(c, str)]
     if bad:
-        return _result("not applied: " + "; ".join(bad.values()), warn)
+        return _result("not applied: " + "; ".join(bad), warn)
+    picked = {n: c for n, c in found.items() if isinstance(c, Choice)}
     root = profiles_root()
     if root is None:
         return _result("not applied: this OBS does not tell scripts where its profiles are "
@@ -165,7 +166,6 @@ def apply(chosen_name: str) -> str:
         obs.obs_data_set_string(_settings, KEY_HOME, current)
     home = obs.obs_data_get_string(_settings, KEY_HOME) if _settings is not None else ""
     c = picked[chosen_name]
-    assert isinstance(c, Choice)
     info(f"applying {chosen_name}: {c.encoder_id} ({c.reason}); stream service carried "
          f"from profile “{current}”: {op.describe_service(service)}")
 
@@ -187,7 +187,11 @@ def apply(chosen_name: str) -> str:
                 return _result(f"not applied: OBS did not create profile {step.profile}", warn)
         elif step.action == "write":
             for p in profiles:
-                w = _write_profile(root, p, picked[p.name], service, audio)  # type: ignore[arg-type]
+                try:
+                    w = _write_profile(root, p, picked[p.name], service, audio)
+                except OSError as exc:  # each file is replaced whole: none is half-written
+                    return _result(f"not applied: cannot write {p.obs_profile}: "
+                                   f"{exc.strerror or exc}", warn)
                 if w.changed:
                     changed.append(p.name)
                     info(f"wrote {w.obs_name}: {', '.join(w.changes)}")
