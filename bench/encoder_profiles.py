@@ -28,7 +28,12 @@ for sub in ("controller", "obs_scripts"):
         sys.path.insert(0, str(ROOT / sub))
 
 from meetcast.lab import Lab, ObsConfig  # noqa: E402
-from meetcast.lab.media import make_test_pattern, probe_recording  # noqa: E402
+from meetcast.lab.media import (  # noqa: E402
+    make_noise_wav,
+    make_test_pattern,
+    probe_recording,
+    process_cpu_seconds,
+)
 from meetcast.obslink import ObsLink  # noqa: E402
 from meetcast_core.encoder_profiles import EncoderProfile, default_directory, load_all  # noqa: E402
 
@@ -61,7 +66,9 @@ class Row:
     video_kbps: float
     target_kbps: int
     audio_kbps: float
+    audio_target: int
     skipped: int
+    render_skipped: int
     frames: int
     cpu: float
     ok_size: bool
@@ -74,7 +81,7 @@ class Row:
         return (self.video_kbps - self.target_kbps) / self.target_kbps * 100
 
 
-def measure(lab: Lab, p: EncoderProfile, seconds: float) -> Row:
+def measure(lab: Lab, p: EncoderProfile, seconds: float, noise: Path | None) -> Row:
     with lab.link(timeout=10) as link:
         if link.call("GetProfileList")["currentProfileName"] != p.obs_profile:
             link.call("SetCurrentProfile", {"profileName": p.obs_profile})
@@ -82,11 +89,18 @@ def measure(lab: Lab, p: EncoderProfile, seconds: float) -> Row:
         encoder = link.call("GetProfileParameter", {"parameterCategory": "AdvOut",
                                                     "parameterName": "Encoder"})["parameterValue"]
         before = set(lab.ingest.recordings())
-        stats0 = link.call("GetStats")
+        player = lab.pulse.play(noise) if noise else None
         link.call("StartStream")
-        time.sleep(seconds)
+        time.sleep(SKIP_S)  # measure CPU and lag once the output runs
+        stats0 = link.call("GetStats")
+        cpu0, t0 = process_cpu_seconds(lab.obs.proc.pid), time.monotonic()
+        time.sleep(seconds - SKIP_S)
         stats1 = link.call("GetStats")
+        cpu = (process_cpu_seconds(lab.obs.proc.pid) - cpu0) / (time.monotonic() - t0) * 100
         link.call("StopStream")
+        if player is not None:
+            player.terminate()
+            player.wait(timeout=5)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and link.call("GetStreamStatus")["outputActive"]:
             time.sleep(0.2)
@@ -98,12 +112,14 @@ def measure(lab: Lab, p: EncoderProfile, seconds: float) -> Row:
     frame = 1 / p.fps
     gaps = rec.keyframe_gaps or [0.0]
     skipped = stats1["outputSkippedFrames"] - stats0["outputSkippedFrames"]
+    render_skipped = stats1["renderSkippedFrames"] - stats0["renderSkippedFrames"]
     frames = stats1["outputTotalFrames"] - stats0["outputTotalFrames"]
     return Row(
         profile=p.name, encoder=encoder, size=f"{rec.width}x{rec.height}",
         fps=rec.fps_measured, key_gap_min=min(gaps), key_gap_max=max(gaps),
         video_kbps=rec.video_kbps, target_kbps=p.video_kbps, audio_kbps=rec.audio_kbps,
-        skipped=skipped, frames=frames, cpu=stats1.get("cpuUsage", 0.0),
+        audio_target=p.audio_kbps, skipped=skipped, render_skipped=render_skipped,
+        frames=frames, cpu=cpu,
         ok_size=(rec.width, rec.height) == (p.output.width, p.output.height),
         ok_fps=abs(rec.fps_measured - p.fps) <= 0.5,
         ok_key=bool(rec.keyframe_gaps) and all(
@@ -116,6 +132,8 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--no-pattern", action="store_true",
                     help="stream the empty canvas (x264 CBR then pads with filler)")
+    ap.add_argument("--silent", action="store_true",
+                    help="no noise into the microphone (AAC then encodes silence: ~2 kbps)")
     ap.add_argument("--only", nargs="*", help="profile names to measure (default: all)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -126,12 +144,14 @@ def main() -> int:
     rows: list[Row] = []
     with Lab(cfg) as lab:
         log = lab.log()
+        noise = None if args.silent else make_noise_wav(lab.dir / "noise.wav",
+                                                         int(args.seconds) + 10)
         if not args.no_pattern:
             pattern = make_test_pattern(lab.dir / "pattern-1280x720.mp4")
             with lab.link() as link:
                 add_pattern(link, pattern, (profiles[0].canvas.width, profiles[0].canvas.height))
         for p in profiles:
-            rows.append(measure(lab, p, args.seconds))
+            rows.append(measure(lab, p, args.seconds, noise))
         log = lab.log()
         report = lab.stop()
     why = [m.group(0) for m in re.finditer(r"meetcast: applying [^\n]*", log)]
@@ -140,19 +160,21 @@ def main() -> int:
         return 0
     mark = {True: "ok", False: "FAIL"}
     print(f"encoder profiles on the real OBS → nginx-rtmp, {args.seconds:g} s each "
-          f"({'empty canvas' if args.no_pattern else 'moving test pattern'}), measured "
-          f"from the recorded FLV after the first {SKIP_S:g} s")
+          f"({'empty canvas' if args.no_pattern else 'moving test pattern'}, "
+          f"{'silence' if args.silent else 'pink noise into the mic'}), measured from the "
+          f"recorded FLV after the first {SKIP_S:g} s; OBS cpu % of one core (100 = one of "
+          f"the machine's cores), skipped frames over the same window")
     print(f"{'profile':<16} {'encoder':<9} {'size':<10} {'fps':>5} {'keyframe gap s':>15} "
-          f"{'video kbps':>11} {'target':>6} {'dev %':>6} {'audio':>6} {'skipped':>9} "
-          f"{'cpu %':>6}  verdict")
+          f"{'video kbps':>11} {'target':>6} {'dev %':>6} {'audio kbps':>11} "
+          f"{'enc/render skipped':>19} {'OBS cpu %':>9}  verdict")
     for r in rows:
         verdict = ", ".join(f"{k} {mark[v]}" for k, v in (
             ("size", r.ok_size), ("fps", r.ok_fps), ("keyint", r.ok_key),
             ("bitrate", r.ok_rate)))
         print(f"{r.profile:<16} {r.encoder:<9} {r.size:<10} {r.fps:5.2f} "
               f"{r.key_gap_min:6.3f}–{r.key_gap_max:<6.3f}  {r.video_kbps:11.0f} "
-              f"{r.target_kbps:6d} {r.deviation:+6.1f} {r.audio_kbps:6.0f} "
-              f"{r.skipped:4d}/{r.frames:<4d} {r.cpu:6.1f}  {verdict}")
+              f"{r.target_kbps:6d} {r.deviation:+6.1f} {r.audio_kbps:5.0f}/{r.audio_target:<5d} "
+              f"{r.skipped:5d}/{r.render_skipped:<3d} of {r.frames:<5d} {r.cpu:9.0f}  {verdict}")
     print("OBS's log on the choice:", *why[:1], sep="\n  ")
     print(f"wall time {time.monotonic() - t_start:.0f} s; OBS exit: code {report.exit_code}, "
           f"leaks {report.leaks}, "

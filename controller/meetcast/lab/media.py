@@ -38,6 +38,27 @@ def make_test_pattern(path: Path, size: tuple[int, int] = (1280, 720), fps: int 
     return path
 
 
+def make_noise_wav(path: Path, seconds: int = 30) -> Path:
+    """Stereo pink noise at -20 dBFS: audio an AAC encoder cannot shrink below its bitrate
+    (silence would encode to ~2 kbps whatever the setting)."""
+    if path.exists() and path.stat().st_size > 0:
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi",
+         "-i", f"anoisesrc=color=pink:amplitude=0.1:duration={seconds}:sample_rate=48000",
+         "-ac", "2", str(path)], check=True, timeout=60)
+    return path
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User+system CPU time of a process so far (Linux /proc), for CPU use over a window."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass(frozen=True)
 class StreamReading:
     """What one recorded stream holds, measured from its packets."""
