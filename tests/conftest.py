@@ -10,24 +10,37 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from meetcast.lab import Lab, ObsConfig, python_errors
+from meetcast.lab import Lab, LabReport, ObsConfig, python_errors
 from meetcast.lab.checks import assert_clean_exit
+from meetcast.lab.obs import SHUTDOWN_CRASH
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def stop_cleanly(start: Callable[[], Lab], attempts: int = 3) -> LabReport:
+    """Start and stop a lab until OBS exits cleanly, so a leak count exists.
+
+    Debian's OBS 29 sometimes crashes in Qt while shutting down, script or not (see
+    ``meetcast.lab.obs.SHUTDOWN_CRASH``); only that crash is retried, and at most
+    ``attempts`` times. Anything else is returned for the caller to judge."""
+    for _ in range(attempts):
+        report = start().stop()
+        if not report.crashed_in_shutdown:
+            return report
+    return report
 
 
 @pytest.fixture(scope="session")
 def baseline_leaks() -> int:
     """``Number of memory leaks`` of this machine's OBS with no script at all, measured."""
-    with Lab(with_script=False) as lab:
-        pass
-    report = lab.report
-    assert report is not None and report.leaks is not None, "OBS alone did not exit cleanly"
+    report = stop_cleanly(lambda: Lab(with_script=False).start())
+    assert report.leaks is not None, "OBS alone did not exit cleanly"
     return report.leaks
 
 
@@ -56,6 +69,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory, baseline_leaks: int) -> Iterat
         yield the_lab
     finally:
         report = the_lab.stop()
+    if report.crashed_in_shutdown:  # OBS's own Qt crash: errors are still checked, leaks can't be
+        assert not report.python_errors, "\n".join(report.python_errors)
+        warnings.warn(SHUTDOWN_CRASH + ": shared lab's leak count unknown", stacklevel=1)
+        return
     assert_clean_exit(report, baseline_leaks)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import socket
 
+from conftest import stop_cleanly
+
 from meetcast.lab import Lab
 from meetcast.lab.checks import assert_clean_exit
 
@@ -17,8 +19,7 @@ def test_script_loads_and_describes_itself(lab: Lab) -> None:
 
 
 def test_script_adds_no_leak_and_no_error(lab_factory, baseline_leaks: int) -> None:
-    own = lab_factory()
-    report = own.stop()
+    report = stop_cleanly(lab_factory)
     assert "Loaded python script: meetcast_obs.py" in report.log
     assert_clean_exit(report, baseline_leaks)
 
@@ -86,3 +87,12 @@ def test_debug_logging_never_shows_secrets(lab: Lab, caplog) -> None:
     assert settings["streamServiceSettings"]["key"] == lab.stream_key  # the key did travel
     assert lab.ws_password not in caplog.text
     assert lab.stream_key not in caplog.text
+
+
+def test_lab_command_comes_up_and_goes_down(run_meetcast) -> None:
+    """``meetcast lab`` as a human runs it: up, the env file hint, then down with a verdict."""
+    r = run_meetcast("lab", "--seconds", "1", timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "lab up in" in r.stdout and "source " in r.stdout and "lab.env" in r.stdout
+    assert "script errors: 0" in r.stdout
+    assert "MEETCAST_PASSWORD" not in r.stdout

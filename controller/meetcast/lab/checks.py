@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .lab import LabReport
+from .obs import SHUTDOWN_CRASH
 
 
 class LabCheckFailed(AssertionError):
@@ -12,7 +13,8 @@ class LabCheckFailed(AssertionError):
 def assert_clean_exit(report: LabReport, baseline_leaks: int) -> None:
     """OBS exited cleanly, our script raised nothing, and leaked nothing OBS alone does not."""
     if report.leaks is None:
-        raise LabCheckFailed("OBS did not exit cleanly (no leak count in its log)")
+        why = " — " + SHUTDOWN_CRASH if report.crashed_in_shutdown else ""
+        raise LabCheckFailed(f"OBS did not exit cleanly (no leak count in its log){why}")
     if report.python_errors:
         raise LabCheckFailed("Python errors in OBS's log:\n" + "\n".join(report.python_errors))
     if report.leaks > baseline_leaks:

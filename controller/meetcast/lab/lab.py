@@ -35,6 +35,13 @@ class LabReport:
     exit_code: int | None
     seconds_to_stop: float
 
+    @property
+    def crashed_in_shutdown(self) -> bool:
+        """OBS 29 died of a signal after it began shutting down (its own Qt crash, see
+        ``obs.SHUTDOWN_CRASH``): the leak count is then unknown, not high."""
+        return (self.leaks is None and self.exit_code is not None and self.exit_code < 0
+                and "==== Shutting down" in self.log)
+
 
 class Lab:
     """Start with :meth:`start` (or ``with Lab() as lab``); everything is torn down on exit."""
@@ -88,6 +95,7 @@ class Lab:
             try:
                 with self.link(timeout=2.0) as link:
                     link.call("GetVersion")
+                self.obs.ready_at = time.monotonic()
                 return
             except ObsError as exc:
                 last = str(exc)
