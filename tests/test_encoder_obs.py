@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from meetcast.lab import Lab, ObsConfig
 from meetcast.lab.checks import assert_clean_exit
 from meetcast.lab.lab import SCRIPT
 from meetcast.lab.media import make_test_pattern, probe_recording
+from meetcast.lab.obs import SHUTDOWN_CRASH
 from meetcast_core.encoder_choice import choose
 from meetcast_core.encoder_profiles import default_directory, load_all
 
@@ -190,4 +192,8 @@ def test_profiles_applied_streamed_listed_switched(lab_factory, run_meetcast, ba
     assert "meetcast: wrote" not in again and "Switched to profile" not in again
     assert _snapshot(ours) == before   # not a byte, not an mtime
     report = lab.stop()
+    if report.crashed_in_shutdown:  # OBS 29's own Qt crash (conftest): leaks unknown
+        assert not report.python_errors, "\n".join(report.python_errors)
+        warnings.warn(SHUTDOWN_CRASH + ": leak count unknown", stacklevel=1)
+        return
     assert_clean_exit(report, baseline_leaks)
