@@ -68,11 +68,11 @@ def run_list(args: argparse.Namespace) -> int:
               "Encoder profile → Apply (once)")
     for r in rows:
         mark = "*" if r["current"] else " "
-        what = (f"{r['output']}@{r['fps']}  {r['video_kbps']}+{r['audio_kbps']} kbps"
-                if r["output"] else "(no profile file here)")
+        size = f"{r['output']}@{r['fps']}"
+        what = f"{size:<13} {r['video_kbps']:>5}+{r['audio_kbps']:<3} kbps"
         state = "" if r["in_obs"] else "  — not in OBS yet"
         enc = f"  encoder {r['encoder']}" if r["encoder"] else ""
-        print(f"{mark} {r['name']:<28} {what}{enc}{state}")
+        print(f"{mark} {r['name']:<25} {what}{enc}{state}".rstrip())
     if current and not any(r["current"] for r in rows):
         print(f"  (OBS is on “{current}”, not a meetcast profile)")
     return 0
