@@ -134,6 +134,8 @@ def main() -> int:
                     help="stream the empty canvas (x264 CBR then pads with filler)")
     ap.add_argument("--silent", action="store_true",
                     help="no noise into the microphone (AAC then encodes silence: ~2 kbps)")
+    ap.add_argument("--pattern-size", default="1280x720",
+                    help="size of the looping test pattern (stretched over the canvas)")
     ap.add_argument("--only", nargs="*", help="profile names to measure (default: all)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -147,7 +149,8 @@ def main() -> int:
         noise = None if args.silent else make_noise_wav(lab.dir / "noise.wav",
                                                          int(args.seconds) + 10)
         if not args.no_pattern:
-            pattern = make_test_pattern(lab.dir / "pattern-1280x720.mp4")
+            w, h = (int(v) for v in args.pattern_size.split("x"))
+            pattern = make_test_pattern(lab.dir / f"pattern-{w}x{h}.mp4", (w, h))
             with lab.link() as link:
                 add_pattern(link, pattern, (profiles[0].canvas.width, profiles[0].canvas.height))
         for p in profiles:
@@ -160,7 +163,7 @@ def main() -> int:
         return 0
     mark = {True: "ok", False: "FAIL"}
     print(f"encoder profiles on the real OBS → nginx-rtmp, {args.seconds:g} s each "
-          f"({'empty canvas' if args.no_pattern else 'moving test pattern'}, "
+          f"({'empty canvas' if args.no_pattern else args.pattern_size + ' test pattern'}, "
           f"{'silence' if args.silent else 'pink noise into the mic'}), measured from the "
           f"recorded FLV after the first {SKIP_S:g} s; OBS cpu % of one core (100 = one of "
           f"the machine's cores), skipped frames over the same window")
