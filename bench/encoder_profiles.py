@@ -4,7 +4,9 @@ and what arrived read back with ffprobe.
 For each profile: OBS applies it (the script, as a user pressing Apply), a moving test pattern
 fills the canvas, OBS streams for ``--seconds`` to nginx-rtmp, and the FLV nginx recorded is
 measured: output size, frame rate, keyframe spacing, average video bitrate against the
-profile's target, plus the frames OBS's encoder skipped (lag) and OBS's CPU use. Pass marks
+profile's target, plus the frames OBS's encoder skipped (encoder lag), the frames its renderer
+skipped (render lag; also measured for 5 s before each stream, with no encoder running) and
+OBS's CPU use. Pass marks
 follow the issue: size and fps exact, keyframe every 2 s ± 1 frame, bitrate within ±10 %.
 
 Run it alone (it is heavy):
@@ -34,10 +36,12 @@ from meetcast.lab.media import (  # noqa: E402
     probe_recording,
     process_cpu_seconds,
 )
+from meetcast.lab.obs import SHUTDOWN_CRASH  # noqa: E402
 from meetcast.obslink import ObsLink  # noqa: E402
 from meetcast_core.encoder_profiles import EncoderProfile, default_directory, load_all  # noqa: E402
 
 PATTERN_NAME = "meetcast bench pattern"
+IDLE_S = 5.0  # render-only window before each stream
 SKIP_S = 2.0  # leave out the first seconds of each recording (rate control settles)
 
 
@@ -69,6 +73,8 @@ class Row:
     audio_target: int
     skipped: int
     render_skipped: int
+    idle_render_skipped: int
+    idle_frames: int
     frames: int
     cpu: float
     ok_size: bool
@@ -88,6 +94,10 @@ def measure(lab: Lab, p: EncoderProfile, seconds: float, noise: Path | None) -> 
             time.sleep(1.0)
         encoder = link.call("GetProfileParameter", {"parameterCategory": "AdvOut",
                                                     "parameterName": "Encoder"})["parameterValue"]
+        # Render lag with no encoder running: tells the renderer's share from the encoder's.
+        idle0 = link.call("GetStats")
+        time.sleep(IDLE_S)
+        idle1 = link.call("GetStats")
         before = set(lab.ingest.recordings())
         player = lab.pulse.play(noise) if noise else None
         link.call("StartStream")
@@ -119,6 +129,8 @@ def measure(lab: Lab, p: EncoderProfile, seconds: float, noise: Path | None) -> 
         fps=rec.fps_measured, key_gap_min=min(gaps), key_gap_max=max(gaps),
         video_kbps=rec.video_kbps, target_kbps=p.video_kbps, audio_kbps=rec.audio_kbps,
         audio_target=p.audio_kbps, skipped=skipped, render_skipped=render_skipped,
+        idle_render_skipped=idle1["renderSkippedFrames"] - idle0["renderSkippedFrames"],
+        idle_frames=idle1["renderTotalFrames"] - idle0["renderTotalFrames"],
         frames=frames, cpu=cpu,
         ok_size=(rec.width, rec.height) == (p.output.width, p.output.height),
         ok_fps=abs(rec.fps_measured - p.fps) <= 0.5,
@@ -169,7 +181,7 @@ def main() -> int:
           f"the machine's cores), skipped frames over the same window")
     print(f"{'profile':<16} {'encoder':<9} {'size':<10} {'fps':>5} {'keyframe gap s':>15} "
           f"{'video kbps':>11} {'target':>6} {'dev %':>6} {'audio kbps':>11} "
-          f"{'enc/render skipped':>19} {'OBS cpu %':>9}  verdict")
+          f"{'enc/render skipped':>19} {'idle render':>11} {'OBS cpu %':>9}  verdict")
     for r in rows:
         verdict = ", ".join(f"{k} {mark[v]}" for k, v in (
             ("size", r.ok_size), ("fps", r.ok_fps), ("keyint", r.ok_key),
@@ -177,10 +189,12 @@ def main() -> int:
         print(f"{r.profile:<16} {r.encoder:<9} {r.size:<10} {r.fps:5.2f} "
               f"{r.key_gap_min:6.3f}–{r.key_gap_max:<6.3f}  {r.video_kbps:11.0f} "
               f"{r.target_kbps:6d} {r.deviation:+6.1f} {r.audio_kbps:5.0f}/{r.audio_target:<5d} "
-              f"{r.skipped:5d}/{r.render_skipped:<3d} of {r.frames:<5d} {r.cpu:9.0f}  {verdict}")
+              f"{r.skipped:5d}/{r.render_skipped:<3d} of {r.frames:<5d} "
+              f"{r.idle_render_skipped:4d}/{r.idle_frames:<4d} {r.cpu:9.0f}  {verdict}")
     print("OBS's log on the choice:", *why[:1], sep="\n  ")
-    print(f"wall time {time.monotonic() - t_start:.0f} s; OBS exit: code {report.exit_code}, "
-          f"leaks {report.leaks}, "
+    crash = f" ({SHUTDOWN_CRASH})" if report.crashed_in_shutdown else ""
+    print(f"wall time {time.monotonic() - t_start:.0f} s; OBS exit: code {report.exit_code}"
+          f"{crash}, leaks {report.leaks}, "
           f"script errors {len(report.python_errors)}")
     return 0 if all(r.ok_size and r.ok_fps and r.ok_key and r.ok_rate for r in rows) else 1
 
