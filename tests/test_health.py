@@ -116,6 +116,16 @@ def test_bitrate_drop_turns_low_after_the_debounce_not_before() -> None:
     assert states == [h.LOW, h.LOW, h.LOW, h.OK]
 
 
+def test_two_problems_at_once_skip_the_debounce() -> None:
+    mon, s = h.HealthMonitor(h.HealthConfig(low_after=5, warmup=0)), Stream()
+    run(mon, s, 10)
+    out = mon.update(s.tick(kbps=900, congestion=0.7))
+    assert out.state == h.LOW and len(out.reasons) == 2
+    mon, s = h.HealthMonitor(h.HealthConfig(low_after=5, warmup=0, low_at_once=0)), Stream()
+    run(mon, s, 10)
+    assert mon.update(s.tick(kbps=900, congestion=0.7)).state == h.OK
+
+
 def test_one_slow_second_does_not_flap() -> None:
     mon, s = h.HealthMonitor(h.HealthConfig(low_after=1.5)), Stream()
     run(mon, s, 10)

@@ -134,6 +134,9 @@ class HealthConfig:
     congestion: float = 0.5  # LOW at or above this outputCongestion (0..1)
     network_drops: int = 1  # LOW when at least this many frames were dropped by the network
     low_after: float = 1.5  # seconds a problem must last before LOW (debounce)
+    # ...unless this many different problems show at once (bitrate down AND congestion up is
+    # not a blip): LOW at once. 0 = always wait low_after.
+    low_at_once: int = 2
     ok_after: float = 5.0  # seconds all must be well before LOW turns back to OK
     warmup: float = 4.0  # seconds after the stream starts when bitrate is not judged
     window: float = 30.0  # seconds of healthy bitrate the median is taken over
@@ -150,7 +153,7 @@ class AutoBrbConfig:
 
 _LIMITS: dict[str, tuple[float, float]] = {
     "low_kbps": (0, 1e6), "low_fraction": (0, 1), "congestion": (0, 1),
-    "network_drops": (1, 1e6), "low_after": (0, 600), "ok_after": (0, 600),
+    "network_drops": (1, 1e6), "low_after": (0, 600), "low_at_once": (0, 3), "ok_after": (0, 600),
     "warmup": (0, 600), "window": (1, 3600), "after": (0, 3600), "back_after": (0, 3600),
 }
 
@@ -273,7 +276,8 @@ class HealthMonitor:
             if self._bad_since is None:
                 # The bad interval began at the previous sample, not at this one.
                 self._bad_since = prev.t if prev is not None and prev.active else cur.t
-            if self.state == OK and cur.t - self._bad_since >= c.low_after:
+            agreed = c.low_at_once > 0 and len(reasons) >= c.low_at_once
+            if self.state == OK and (cur.t - self._bad_since >= c.low_after or agreed):
                 self._set(LOW, cur.t)
         else:
             self._bad_since = None
