@@ -10,6 +10,7 @@ never block the UI, and the UI can never block the poller.
 from __future__ import annotations
 
 import queue
+import threading
 import time
 from collections import deque
 from typing import ClassVar
@@ -82,6 +83,7 @@ class WatchApp(App[int]):
         self.kbps: deque[float | None] = deque(maxlen=HISTORY)
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self.shown: Snapshot | None = None
+        self._actions: queue.SimpleQueue | None = None
         self.switch_ms: list[float] = []  # key press → OBS confirmed the switch (benchmark)
         self.title = "meetcast watch"
         session.on_event.append(self.events.put)
@@ -181,13 +183,27 @@ class WatchApp(App[int]):
         self.events.put(Event(self.session.elapsed(), kind, text))
 
     def _in_thread(self, fn, name: str) -> None:
-        """Requests run off the UI thread: a dead OBS costs a timeout there, not a frozen UI."""
-        def work() -> None:
+        """Requests run off the UI thread (a dead OBS costs a timeout there, not a frozen UI),
+        on one thread that is already running: a key's switch does not wait for a new thread,
+        and actions reach OBS in the order they were pressed."""
+        if self._actions is None:
+            self._actions = queue.SimpleQueue()
+            threading.Thread(target=self._action_loop, name="meetcast-actions",
+                             daemon=True).start()
+        self._actions.put((fn, name))
+
+    def _action_loop(self) -> None:
+        assert self._actions is not None
+        while True:
+            fn, name = self._actions.get()
+            if fn is None:
+                return
             try:
                 fn()
             except ObsError as exc:
                 self._note(f"{name}: {exc}", "error")
-        self.run_worker(work, thread=True, group="obs", exclusive=False)
+            except Exception as exc:  # a bug here must not end the session silently
+                self._note(f"{name}: {type(exc).__name__}: {exc}", "error")
 
     def action_switch(self, n: int) -> None:
         snap = self.session.last
@@ -233,4 +249,6 @@ class WatchApp(App[int]):
         self.exit(1 if self.session.fatal else 0)
 
     def on_unmount(self) -> None:
+        if self._actions is not None:
+            self._actions.put((None, ""))
         self.session.stop()

@@ -1,0 +1,127 @@
+"""(c) How long a scene switch takes: ``meetcast switch`` from a cold start, a number key in
+``meetcast watch`` (its poller running), and the same request through a bare obsws-python
+``ReqClient`` on the same OBS. Goal: in-session switch within 1.2× the bare call.
+
+"cold" is measured twice: the whole command as a user runs it (interpreter start, import,
+connect, switch, exit) and the switch request inside it (the ``seconds`` in ``--json``).
+The watch figure runs from the key's action to OBS confirming the request.
+
+    flock /tmp/meetcast-heavy.lock python bench/switch_latency.py [--n 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+
+from _common import ROOT, SIZE, add_show_scenes, med, pct, start_stream, stop_stream, table
+
+import meetcast.obslink  # noqa: F401  (silences obsws-python's logger: it logs the password)
+from meetcast.dashboard import WatchApp
+from meetcast.lab import Lab, ObsConfig
+from meetcast.session import Session
+from meetcast.settings import WatchSettings
+from meetcast_core.names import SCENE_BRB, SCENE_ZOOM
+from meetcast_core.scene_list import dock_order
+
+
+def bare(lab: Lab, n: int) -> list[float]:
+    import obsws_python as obsws
+
+    c = obsws.ReqClient(host="127.0.0.1", port=lab.ws_port, password=lab.ws_password,
+                        timeout=5)
+    out = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        c.set_current_program_scene(SCENE_BRB if i % 2 == 0 else SCENE_ZOOM)
+        out.append((time.perf_counter() - t0) * 1000)
+        time.sleep(random.uniform(0.2, 0.6))
+    c.disconnect()
+    return out
+
+
+def cold(lab: Lab, n: int) -> tuple[list[float], list[float]]:
+    env = {**os.environ, **lab.env(),
+           "PYTHONPATH": f"{ROOT / 'controller'}:{ROOT / 'obs_scripts'}"}
+    wall, inner = [], []
+    for i in range(n):
+        scene = SCENE_BRB if i % 2 == 0 else SCENE_ZOOM
+        t0 = time.perf_counter()
+        r = subprocess.run([sys.executable, "-m", "meetcast.cli", "switch", scene, "--json"],
+                           env=env, capture_output=True, text=True, check=True)
+        wall.append((time.perf_counter() - t0) * 1000)
+        inner.append(json.loads(r.stdout)["seconds"] * 1000)
+        time.sleep(random.uniform(0.2, 0.6))
+    return wall, inner
+
+
+def in_session(lab: Lab, n: int) -> list[float]:
+    """Session.switch with the poller thread running, no UI (what watch does under a key)."""
+    s = Session(lab.connection, {}, interval=1.0).open().start()
+    out = []
+    time.sleep(1.5)
+    for i in range(n):
+        t0 = time.perf_counter()
+        s.switch(SCENE_BRB if i % 2 == 0 else SCENE_ZOOM)
+        out.append((time.perf_counter() - t0) * 1000)
+        time.sleep(random.uniform(0.2, 0.6))
+    s.stop()
+    return out
+
+
+def in_watch(lab: Lab, n: int) -> list[float]:
+    with lab.link() as link:
+        order = dock_order(link.call("GetSceneList"))
+    keys = [str(order.index(SCENE_BRB) + 1), str(order.index(SCENE_ZOOM) + 1)]
+    session = Session(lab.connection, {}, interval=1.0).open()
+    app = WatchApp(session, WatchSettings(), seconds=0)
+
+    async def go() -> None:
+        async with app.run_test(size=(110, 32)) as pilot:
+            while app.shown is None:
+                await pilot.pause(0.1)
+            for i in range(n):
+                before = len(app.switch_ms)
+                await pilot.press(keys[i % 2])
+                while len(app.switch_ms) == before:
+                    await pilot.pause(0.01)
+                await pilot.pause(random.uniform(0.2, 0.6))
+            await pilot.press("q")
+
+    asyncio.run(go())
+    session.stop()
+    return list(app.switch_ms)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=30)
+    args = ap.parse_args()
+    with Lab(ObsConfig(video_kbps=2500, base_size=SIZE, output_size=SIZE)) as lab:
+        add_show_scenes(lab)
+        start_stream(lab)
+        results = {"bare obsws-python ReqClient call": bare(lab, args.n)}
+        wall, inner = cold(lab, args.n)
+        results["meetcast switch, cold: whole command"] = wall
+        results["meetcast switch, cold: the request inside it"] = inner
+        results["Session.switch, poller running (no UI)"] = in_session(lab, args.n)
+        results["meetcast watch: number key → OBS confirmed"] = in_watch(lab, args.n)
+        stop_stream(lab)
+    base = med(results["bare obsws-python ReqClient call"])
+    rows = [[name, len(v), f"{med(v):.2f}", f"{pct(v, 90):.2f}", f"{max(v):.2f}",
+             f"{med(v) / base:.2f}×"] for name, v in results.items()]
+    print(f"(c) scene switch latency, ms (OBS streaming x264 {SIZE[0]}x{SIZE[1]}, loopback, "
+          f"Cut transition; n per row)")
+    print(table(["how", "n", "median", "p90", "max", "× bare median"], rows))
+    ratio = med(results["meetcast watch: number key → OBS confirmed"]) / base
+    print(f"in-watch / bare = {ratio:.2f}× (goal ≤ 1.2×): {'met' if ratio <= 1.2 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
