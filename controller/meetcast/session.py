@@ -208,8 +208,10 @@ class Session:
         self._scene = scene
         if scene == previous:
             return
-        self._emit("scene", f"scene “{scene}” ({by})",
-                   {"scene": scene, "from": previous, "by": by})
+        how = {"hand": "switched here", "auto": "switched automatically",
+               "obs": "switched in OBS"}.get(by, by)
+        text = f"on program: “{scene}”" if previous is None else f"scene “{scene}” ({how})"
+        self._emit("scene", text, {"scene": scene, "from": previous, "by": by})
 
     # -- polling ------------------------------------------------------------------------
     def poll(self) -> Snapshot:
