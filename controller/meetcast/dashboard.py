@@ -19,6 +19,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Footer, RichLog, Sparkline, Static
 
@@ -84,9 +85,27 @@ class WatchApp(App[int]):
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self.shown: Snapshot | None = None
         self._actions: queue.SimpleQueue | None = None
+        self._top_key: tuple[int, int] = (-1, 0)
         self.switch_ms: list[float] = []  # key press → OBS confirmed the switch (benchmark)
         self.title = "meetcast watch"
-        session.on_event.append(self.events.put)
+        session.on_event.append(self._on_event)
+        session.on_snapshot.append(self._on_snapshot)
+
+    # The poller thread only posts a message (thread-safe in Textual, never blocks); the UI
+    # redraws when there is news, plus once a second for the clock: a calm screen, and little
+    # CPU on the organiser's laptop.
+    class News(Message):
+        pass
+
+    def _on_snapshot(self, snap: Snapshot) -> None:
+        self.post_message(self.News())
+
+    def _on_event(self, ev: Event) -> None:
+        self.events.put(ev)
+        self.post_message(self.News())
+
+    def on_watch_app_news(self, message: WatchApp.News) -> None:
+        self.refresh_view()
 
     def compose(self) -> ComposeResult:
         yield Static(id="top")
@@ -100,7 +119,7 @@ class WatchApp(App[int]):
     def on_mount(self) -> None:
         self.started = time.monotonic()
         self.session.start()
-        self.set_interval(0.25, self.refresh_view)
+        self.set_interval(1.0, self.refresh_view)
         if self.seconds:
             self.set_timer(self.seconds, self.action_quit_watch)
         self.refresh_view()
@@ -128,6 +147,9 @@ class WatchApp(App[int]):
 
     def _top(self, snap: Snapshot | None) -> None:
         elapsed = time.monotonic() - self.started
+        if self._top_key == (int(elapsed), id(snap)):
+            return
+        self._top_key = (int(elapsed), id(snap))
         state = snap.health.state if snap else hl.OFFLINE
         t = Text()
         t.append(f" {state} ", style=STATE_STYLE[state])
