@@ -68,8 +68,8 @@ def in_session(lab: Lab, n: int) -> list[float]:
     time.sleep(1.5)
     for i in range(n):
         t0 = time.perf_counter()
-        s.switch(SCENE_BRB if i % 2 == 0 else SCENE_ZOOM)
-        out.append((time.perf_counter() - t0) * 1000)
+        confirmed = s.switch(SCENE_BRB if i % 2 == 0 else SCENE_ZOOM)
+        out.append((confirmed - t0) * 1000)
         time.sleep(random.uniform(0.2, 0.6))
     s.stop()
     return out

@@ -194,13 +194,16 @@ class Session:
             raise
 
     # -- actions ------------------------------------------------------------------------
-    def switch(self, scene: str, by: str = "hand") -> None:
-        """Put ``scene`` on program and record who asked."""
+    def switch(self, scene: str, by: str = "hand") -> float:
+        """Put ``scene`` on program and record who asked. Returns ``time.perf_counter()`` at
+        the moment OBS confirmed (the bookkeeping after it does not delay the switch)."""
         previous = self._scene
         self.call("SetCurrentProgramScene", {"sceneName": scene})
+        confirmed = time.perf_counter()
         # OBS may report the old scene until a transition ends: trust our switch for a moment.
         self._pending = (scene, time.monotonic() + 2.0)
         self._note_scene(scene, previous, by)
+        return confirmed
 
     def _note_scene(self, scene: str | None, previous: str | None, by: str) -> None:
         if scene == self._scene and by == "obs":
