@@ -30,6 +30,7 @@ from .connection import Connection
 from .obslink import AuthFailed, NotConnected, ObsError, ObsLink
 
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)  # seconds between reconnect attempts, then stay at the last
+AUTH_RETRIES = 3  # refused handshakes in a row before the password is taken as wrong
 
 
 @dataclass
@@ -125,6 +126,7 @@ class Session:
         self._pending: tuple[str, float] | None = None  # (scene we asked for, until when)
         self._mic_ok = True
         self._attempt = 0
+        self._auth_failures = 0
         self._next_attempt = 0.0
         self._lost_at: float | None = None
         self.fatal: str | None = None
@@ -165,16 +167,25 @@ class Session:
         try:
             link = self._connect(self.conn)
         except AuthFailed as exc:
-            # A password that OBS now refuses will not start working by retrying.
-            self.fatal = str(exc)
-            self._emit("fatal", str(exc))
-            self._stop.set()
+            # A password that OBS now refuses will not start working by retrying. But an OBS
+            # in the middle of shutting down or starting up can also drop the handshake,
+            # which obsws-python reports the same way: believe it after a few in a row.
+            self._auth_failures += 1
+            if self._auth_failures >= AUTH_RETRIES:
+                self.fatal = str(exc)
+                self._emit("fatal", str(exc))
+                self._stop.set()
+                return
+            self._attempt += 1
+            self._next_attempt = now + BACKOFF[min(self._attempt, len(BACKOFF) - 1)]
             return
         except ObsError:
+            self._auth_failures = 0
             self._attempt += 1
             delay = BACKOFF[min(self._attempt, len(BACKOFF) - 1)]
             self._next_attempt = now + delay
             return
+        self._auth_failures = 0
         with self._link_lock:
             self._link = link
         away = now - (self._lost_at or now)
