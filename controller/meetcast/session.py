@@ -327,6 +327,10 @@ class Session:
         self._thread.start()
         return self
 
+    def request_stop(self) -> None:
+        """Ask the poller to end after this poll (safe from any thread, even its own)."""
+        self._stop.set()
+
     def stop(self) -> None:
         self._stop.set()
         if self._thread and self._thread is not threading.current_thread():

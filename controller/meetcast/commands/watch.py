@@ -63,8 +63,11 @@ def line(s: Snapshot) -> str:
 
 def run_lines(session: Session, seconds: float, as_json: bool) -> int:
     def on_snap(s: Snapshot) -> None:
-        print(json.dumps(sample_record(s), ensure_ascii=False) if as_json else line(s),
-              flush=True)
+        try:
+            print(json.dumps(sample_record(s), ensure_ascii=False) if as_json else line(s),
+                  flush=True)
+        except BrokenPipeError:  # `meetcast watch --json | head`: the reader is gone
+            session.request_stop()
 
     def on_event(ev: Event) -> None:
         if as_json:
