@@ -4,6 +4,7 @@ pilot, headless), a wrong password, and OBS restarted under a running watch."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from meetcast.connection import Connection
 from meetcast.dashboard import WatchApp
 from meetcast.lab import Lab
 from meetcast.session import Session
@@ -231,3 +233,89 @@ def test_obs_restarted_mid_watch_controller_reconnects_and_carries_on(
     offline = [e for e in events if e["type"] == "sample" and not e["connected"]]
     assert offline and all(s["state"] == "OFFLINE" for s in offline)
     assert "Traceback" not in err and lab.ws_password not in out + err
+
+
+class BlipProxy:
+    """A TCP relay in front of obs-websocket whose "network" can be cut: :meth:`cut` drops
+    every open connection and refuses new ones until :meth:`restore`."""
+
+    def __init__(self, target_port: int) -> None:
+        import socket
+
+        self.target = target_port
+        self.srv = socket.create_server(("127.0.0.1", 0))
+        self.port = self.srv.getsockname()[1]
+        self.up = True
+        self.conns: list = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+
+        while True:
+            try:
+                client, _ = self.srv.accept()
+            except OSError:
+                return
+            if not self.up:
+                client.close()
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            with self.lock:
+                self.conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a, b) -> None:
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (a, b):
+                with contextlib.suppress(OSError):
+                    s.close()
+
+    def cut(self) -> None:
+        import socket
+
+        self.up = False
+        with self.lock:
+            for s in self.conns:
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+            self.conns.clear()
+
+    def restore(self) -> None:
+        self.up = True
+
+    def close(self) -> None:
+        self.cut()
+        self.srv.close()
+
+
+def test_network_blip_reconnects_and_carries_on(lab: Lab) -> None:
+    proxy = BlipProxy(lab.ws_port)
+    c = lab.connection
+    conn = Connection(c.host, proxy.port, c.password, 2.0, "test")
+    session = Session(conn, {}, interval=0.5).open()
+    events: list = []
+    session.on_event.append(events.append)
+    session.start()
+    try:
+        wait_for(lambda: session.last is not None and session.last.connected)
+        proxy.cut()
+        wait_for(lambda: any(e.kind == "lost" for e in events))
+        time.sleep(2)
+        assert not session.last.connected and session.last.health.state == "OFFLINE"
+        proxy.restore()
+        wait_for(lambda: any(e.kind == "back" for e in events), 15)
+        wait_for(lambda: session.last.connected and session.last.scene == "Scene")
+        assert not session.stopped and session.fatal is None
+    finally:
+        session.stop()
+        proxy.close()
+    assert [e.kind for e in events if e.kind in ("lost", "back")] == ["lost", "back"]
