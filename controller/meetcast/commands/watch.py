@@ -106,6 +106,9 @@ def run(args: argparse.Namespace) -> int:
     app = WatchApp(session, settings, args.seconds)
     code = app.run()
     session.stop()
+    if session.recorder:
+        print(f"session recorded in {session.recorder.path} "
+              f"(draw it: meetcast report {session.recorder.path})", file=sys.stderr)
     if session.fatal:
         print(f"meetcast: {session.fatal}", file=sys.stderr)
         return 1
