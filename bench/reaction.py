@@ -16,7 +16,9 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 from _common import SIZE, add_show_scenes, start_stream, stop_stream, table
 
@@ -60,7 +62,10 @@ def run(scenario: str, kbps: int, narrow_s: float) -> dict:
             start_stream(lab)
             time.sleep(3)
             cfg = {"auto_brb": {"enabled": "auto-BRB" in scenario}}
-            session = Session(lab.connection, cfg, interval=1.0).open()
+            record = Path(tempfile.gettempdir()) / (
+                "meetcast-reaction-" + re.sub(r"\W+", "-", scenario.lower()) + ".jsonl")
+            record.unlink(missing_ok=True)
+            session = Session(lab.connection, cfg, interval=1.0, record=record).open()
             snaps: list[tuple[float, Snapshot]] = []
             events: list[tuple[float, Event]] = []
             session.on_snapshot.append(lambda s: snaps.append((time.monotonic(), s)))
@@ -96,7 +101,7 @@ def run(scenario: str, kbps: int, narrow_s: float) -> dict:
     return {"scenario": scenario, "low": low, "brb": brb, "back": back, "ok_again": ok_again,
             "dropped": d1 - d0, "frames": f1 - f0, "kbps_before": statistics.median(before),
             "kbps_during": statistics.median(during) if during else 0.0,
-            "dyn_log_lines": dyn_lines}
+            "dyn_log_lines": dyn_lines, "record": str(record)}
 
 
 def fmt(v: float | None) -> str:
