@@ -121,7 +121,7 @@ def main() -> None:
             r = run(sc, args.kbps, args.narrow_seconds)
             if r["low"] is not None:
                 lows.append(r["low"])
-            share = r["dropped"] / max(1, r["dropped"] + r["frames"]) * 100
+            share = r["dropped"] / max(1, r["frames"]) * 100  # total frames include dropped
             rows.append([sc, fmt(r["low"]), fmt(r["brb"]), f"{r['dropped']} ({share:.0f} %)",
                          f"{r['kbps_before']:.0f} → {r['kbps_during']:.0f}",
                          fmt(r["ok_again"]), fmt(r["back"])])
