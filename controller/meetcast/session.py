@@ -119,7 +119,6 @@ class Session:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._t0 = time.monotonic()
-        self._prev_sample: hl.Sample | None = None
         self._totals = hl.Drops()
         self._scene: str | None = None
         self._scenes: list[str] = []
