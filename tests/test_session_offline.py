@@ -210,3 +210,33 @@ def test_report_of_a_torn_record_skips_the_last_line(tmp_path: Path, run_meetcas
     assert out["seconds_by_state"] == {"LOW": 5.0, "OK": 25.0}
     assert out["kbps"]["p50"] == 2500.0
     assert Path(out["png"]).read_bytes()[:4] == b"\x89PNG"
+
+
+class _Tty:
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("answer,expected", [("y", True), ("YES", True), ("", False),
+                                             ("n", False), (EOFError, False)])
+def test_stop_confirmation_on_a_terminal(monkeypatch, answer, expected) -> None:
+    from meetcast.commands import stream
+
+    def fake_input(prompt: str) -> str:
+        assert "[y/N]" in prompt
+        if answer is EOFError:
+            raise EOFError
+        return answer
+
+    monkeypatch.setattr(stream.sys, "stdin", _Tty())
+    monkeypatch.setattr("builtins.input", fake_input)
+    assert stream.confirm("Stop?") is expected
+
+
+def test_no_terminal_means_no_answer(monkeypatch) -> None:
+    import io
+
+    from meetcast.commands import stream
+
+    monkeypatch.setattr(stream.sys, "stdin", io.StringIO("y\n"))
+    assert stream.confirm("Stop?") is None
