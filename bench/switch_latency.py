@@ -39,6 +39,16 @@ def bare_client(lab: Lab):
                            timeout=5)
 
 
+def bare_alone(lab: Lab, n: int) -> list[float]:
+    client = bare_client(lab)
+    out = []
+    for i in range(n):
+        out.append(timed_bare(client, SCENE_BRB if i % 2 == 0 else SCENE_ZOOM))
+        time.sleep(random.uniform(0.2, 0.6))
+    client.disconnect()
+    return out
+
+
 def timed_bare(client, scene: str) -> float:
     t0 = time.perf_counter()
     client.set_current_program_scene(scene)
@@ -110,30 +120,30 @@ def main() -> None:
     with Lab(ObsConfig(video_kbps=2500, base_size=SIZE, output_size=SIZE)) as lab:
         add_show_scenes(lab)
         start_stream(lab)
-        client = bare_client(lab)
-        alone = []
-        for i in range(args.n):
-            alone.append(timed_bare(client, SCENE_BRB if i % 2 == 0 else SCENE_ZOOM))
-            time.sleep(random.uniform(0.2, 0.6))
-        client.disconnect()
+        alone = bare_alone(lab, args.n)
         bare, watch, plain = in_watch_beside_bare(lab, args.n)
-        results = {"bare obsws-python call, alone (no watch running)": alone,
-                   "bare obsws-python call, beside the running watch": bare}
         wall, inner = cold(lab, args.n)
+        alone_after = bare_alone(lab, args.n)  # same block again: how much time alone moves it
+        results = {"bare obsws-python call, alone (no watch running), first": alone,
+                   "bare obsws-python call, alone, again at the end": alone_after,
+                   "bare obsws-python call, beside the running watch": bare}
         results["meetcast switch, cold: whole command"] = wall
         results["meetcast switch, cold: the request inside it"] = inner
         results["Session.switch, poller running (no UI)"] = plain
         results["meetcast watch: number key → OBS confirmed"] = watch
         stop_stream(lab)
-    # the stricter (faster) of the two bare medians is the yardstick
-    base = min(med(alone), med(bare))
+    # the strictest (fastest) bare median is the yardstick
+    base = min(med(alone), med(alone_after), med(bare))
     rows = [[name, len(v), f"{med(v):.2f}", f"{pct(v, 90):.2f}", f"{max(v):.2f}",
              f"{med(v) / base:.2f}×"] for name, v in results.items()]
     print(f"(c) scene switch latency, ms (OBS streaming x264 {SIZE[0]}x{SIZE[1]}, loopback, "
           f"Cut transition; n per row)")
     print(table(["how", "n", "median", "p90", "max", "× best bare median"], rows))
     ratio = med(results["meetcast watch: number key → OBS confirmed"]) / base
-    print(f"in-watch / bare = {ratio:.2f}× (goal ≤ 1.2×): {'met' if ratio <= 1.2 else 'NOT met'}")
+    side = med(results["meetcast watch: number key → OBS confirmed"]) / med(bare)
+    print(f"in-watch / fastest bare = {ratio:.2f}× (goal ≤ 1.2×): "
+          f"{'met' if ratio <= 1.2 else 'NOT met'}; in-watch / the bare call interleaved with "
+          f"it = {side:.2f}×")
 
 
 if __name__ == "__main__":
