@@ -2,6 +2,6 @@
 adds its parser and sets ``func`` to a function taking the parsed args and returning an exit
 code. Add a module here to add a command."""
 
-from . import lab, profile, scenes, status
+from . import lab, mute, profile, report, say, scenes, status, stream, switch, watch
 
-COMMANDS = [status, lab, profile, scenes]
+COMMANDS = [status, scenes, switch, stream, mute, say, watch, report, profile, lab]

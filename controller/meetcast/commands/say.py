@@ -1,0 +1,48 @@
+"""``meetcast say TEXT``: put TEXT in the lower third (the speaker's name, the next talk).
+
+The lower third is the text source meetcast's scenes share (names.SOURCE_LOWER_THIRD); only
+its ``text`` changes, the user's font and colours stay as they are. Text sources on every
+platform (text_gdiplus on Windows, text_ft2_source on Linux/macOS) keep it under ``text``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from meetcast_core.names import SOURCE_LOWER_THIRD
+
+from ..obslink import ObsError
+from .common import open_link, print_json
+
+
+def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("say", parents=[conn], help="set the lower third's text")
+    p.add_argument("text", metavar="TEXT", nargs="?", default=None,
+                   help="the text (quote it); omit with --clear to empty the lower third")
+    p.add_argument("--clear", action="store_true", help="empty the lower third")
+    p.add_argument("--json", action="store_true", help="print JSON for scripts")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.clear == (args.text is not None):
+        print("meetcast: say needs TEXT, or --clear to empty the lower third", file=sys.stderr)
+        return 2
+    text = "" if args.clear else args.text.replace("\\n", "\n")
+    with open_link(args) as link:
+        try:
+            link.call("GetInputSettings", {"inputName": SOURCE_LOWER_THIRD})
+        except ObsError:
+            print(f"meetcast: OBS has no “{SOURCE_LOWER_THIRD}” source yet: set up meetcast's "
+                  f"scenes in OBS first", file=sys.stderr)
+            return 1
+        link.call("SetInputSettings", {"inputName": SOURCE_LOWER_THIRD,
+                                       "inputSettings": {"text": text}, "overlay": True})
+        now = link.call("GetInputSettings", {"inputName": SOURCE_LOWER_THIRD})
+    shown = now.get("inputSettings", {}).get("text", "")
+    if args.json:
+        print_json({"source": SOURCE_LOWER_THIRD, "text": shown})
+    else:
+        print(f"lower third: “{shown}”" if shown else "lower third cleared")
+    return 0

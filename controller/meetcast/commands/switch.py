@@ -1,0 +1,50 @@
+"""``meetcast switch NAME|NUMBER``: put a scene on program, by name or by its dock number."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from meetcast_core.scene_list import SceneNotFound, dock_order, resolve_scene
+
+from .common import open_link, print_json
+
+
+def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("switch", parents=[conn],
+                       help="switch the program scene (name, or number as in `meetcast scenes`)")
+    p.add_argument("scene", metavar="NAME|NUMBER",
+                   help="scene name (case-insensitive if unique) or its number, top = 1")
+    p.add_argument("--json", action="store_true", help="print JSON for scripts")
+    p.set_defaults(func=run)
+
+
+def switch(link, wanted: str) -> dict:
+    """Resolve ``wanted`` against OBS's scenes and switch; returns what happened."""
+    scene_list = link.call("GetSceneList")
+    names = dock_order(scene_list)
+    scene = resolve_scene(wanted, names)
+    previous = scene_list.get("currentProgramSceneName")
+    t0 = time.perf_counter()
+    if scene != previous:  # switching to the scene already on program changes nothing
+        link.call("SetCurrentProgramScene", {"sceneName": scene})
+    return {"scene": scene, "previous": previous, "number": names.index(scene) + 1,
+            "changed": scene != previous, "seconds": round(time.perf_counter() - t0, 4)}
+
+
+def run(args: argparse.Namespace) -> int:
+    with open_link(args) as link:
+        try:
+            result = switch(link, args.scene)
+        except SceneNotFound as exc:
+            print(f"meetcast: {exc}", file=sys.stderr)
+            return 2
+    if args.json:
+        print_json(result)
+    elif result["changed"]:
+        print(f"switched to {result['number']}. “{result['scene']}” "
+              f"(was “{result['previous']}”)")
+    else:
+        print(f"already on {result['number']}. “{result['scene']}”")
+    return 0

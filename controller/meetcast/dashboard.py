@@ -1,0 +1,281 @@
+"""The live dashboard of ``meetcast watch`` (Textual): what the organiser looks at for three
+hours. Calm by design: one colour for the state, numbers that only move once a second, every
+problem in words, and nothing on screen that can end the stream without a second key.
+
+The poller runs in its own thread (:class:`meetcast.session.Session`); the app pulls the
+latest snapshot on a timer instead of being called from that thread, so a slow or dead OBS can
+never block the UI, and the UI can never block the poller.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+import time
+from collections import deque
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Footer, RichLog, Sparkline, Static
+
+from meetcast_core import health as hl
+from meetcast_core.names import MIC_SOURCE
+
+from . import bitrate
+from .obslink import ObsError
+from .session import Event, Session, Snapshot
+from .settings import WatchSettings, hms, money
+
+STATE_STYLE = {hl.OK: "bold black on green", hl.LOW: "bold black on yellow",
+               hl.OFFLINE: "bold white on red"}
+HISTORY = 120  # samples in the sparkline (two minutes at 1 Hz)
+
+
+class Confirm(ModalScreen[bool]):
+    """A yes/no question that needs a deliberate key: y confirms, anything else cancels."""
+
+    BINDINGS: ClassVar = [Binding("y", "answer(True)", "yes"), Binding("n", "answer(False)", "no"),
+                Binding("escape", "answer(False)", "cancel")]
+    DEFAULT_CSS = """
+    Confirm { align: center middle; }
+    Confirm > Static { width: 60; border: heavy $warning; padding: 1 2; background: $panel; }
+    """
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"{self.question}\n\n[b]y[/b] yes    [b]n[/b] / Esc no")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class WatchApp(App[int]):
+    """``meetcast watch``. Keys: 1-9 switch scene, m mute/unmute the mic, s start/stop (asks),
+    q quit. Exits by itself after ``seconds`` if given."""
+
+    CSS = """
+    #top { height: 1; }
+    #spark { height: 4; margin: 0 1; }
+    #middle { height: 9; }
+    #stats { width: 1fr; padding: 0 1; }
+    #scenes { width: 1fr; padding: 0 1; border-left: solid $primary; }
+    #log { height: 1fr; border-top: solid $primary; }
+    """
+    BINDINGS: ClassVar = [
+        *[Binding(str(n), f"switch({n})", "scene", show=n == 1) for n in range(1, 10)],
+        Binding("m", "mute", "mute mic"),
+        Binding("s", "start_stop", "start/stop"),
+        Binding("q", "quit_watch", "quit"),
+    ]
+
+    def __init__(self, session: Session, settings: WatchSettings, seconds: float = 0.0) -> None:
+        super().__init__()
+        self.session = session
+        self.settings = settings
+        self.seconds = seconds
+        self.kbps: deque[float | None] = deque(maxlen=HISTORY)
+        self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self.shown: Snapshot | None = None
+        self._actions: queue.SimpleQueue | None = None
+        self._top_key: tuple[int, int] = (-1, 0)
+        self.switch_ms: list[float] = []  # key press → OBS confirmed the switch (benchmark)
+        self.title = "meetcast watch"
+        session.on_event.append(self._on_event)
+        session.on_snapshot.append(self._on_snapshot)
+
+    # The poller thread only posts a message (thread-safe in Textual, never blocks); the UI
+    # redraws when there is news, plus once a second for the clock: a calm screen, and little
+    # CPU on the organiser's laptop.
+    class News(Message):
+        pass
+
+    def _on_snapshot(self, snap: Snapshot) -> None:
+        self.post_message(self.News())
+
+    def _on_event(self, ev: Event) -> None:
+        self.events.put(ev)
+        self.post_message(self.News())
+
+    def on_watch_app_news(self, message: WatchApp.News) -> None:
+        self.refresh_view()
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="top")
+        yield Sparkline([], id="spark")
+        with Horizontal(id="middle"):
+            yield Static(id="stats")
+            yield Static(id="scenes")
+        yield RichLog(id="log", wrap=True, markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        # A key's switch runs on the action thread; with Python's default 5 ms GIL switch
+        # interval it can wait that long behind the UI thread before its request even leaves.
+        # Three threads that mostly sleep lose nothing by handing over sooner.
+        sys.setswitchinterval(0.0005)
+        self.started = time.monotonic()
+        self.session.start()
+        self.set_interval(1.0, self.refresh_view)
+        if self.seconds:
+            self.set_timer(self.seconds, self.action_quit_watch)
+        self.refresh_view()
+
+    # -- view ---------------------------------------------------------------------------
+    def refresh_view(self) -> None:
+        while not self.events.empty():
+            ev = self.events.get()
+            self.query_one("#log", RichLog).write(
+                Text(f"{hms(ev.t)}  {ev.text}",
+                     style="red" if ev.kind in ("lost", "fatal", "error") else
+                     "green" if ev.kind == "back" else ""))
+            if ev.kind == "fatal":
+                self.exit(1)
+        snap = self.session.last
+        if snap is None or snap is self.shown:
+            self._top(snap)
+            return
+        self.shown = snap
+        self.kbps.append(snap.health.kbps)
+        self.query_one("#spark", Sparkline).data = [k or 0.0 for k in self.kbps]
+        self._top(snap)
+        self._stats(snap)
+        self._scenes(snap)
+
+    def _top(self, snap: Snapshot | None) -> None:
+        elapsed = time.monotonic() - self.started
+        if self._top_key == (int(elapsed), id(snap)):
+            return
+        self._top_key = (int(elapsed), id(snap))
+        state = snap.health.state if snap else hl.OFFLINE
+        t = Text()
+        t.append(f" {state} ", style=STATE_STYLE[state])
+        conn = "connected" if snap and snap.connected else "reconnecting…"
+        t.append(f"  OBS {self.session.conn} {conn}   watching {hms(elapsed)}")
+        if snap and snap.sample.active:
+            t.append(f"   live {hms(snap.live_s)}")
+        s = self.settings
+        if s.cost_per_hour:
+            cost = elapsed / 3600 * s.cost_per_hour
+            t.append(f"   cost {money(cost, s.currency)} "
+                     f"(at {money(s.cost_per_hour, s.currency)}/h)")
+        self.query_one("#top", Static).update(t)
+
+    def _stats(self, snap: Snapshot) -> None:
+        h, smp, tot = snap.health, snap.sample, snap.totals
+        summ = bitrate.summary(list(self.kbps)[-60:])
+        ema = bitrate.smooth(self.kbps)[-1] if self.kbps else float("nan")
+        t = Text()
+        now = "—" if h.kbps is None else f"{h.kbps:,.0f}"
+        t.append("bitrate   ", style="dim")
+        t.append(f"{now} kbps", style="bold")
+        if ema == ema:  # not NaN
+            t.append(f"  (avg {ema:,.0f}")
+            if summ["p5"] is not None:
+                t.append(f", worst 5% {summ['p5']:,.0f}")
+            t.append(")")
+        t.append("\ncongestion ", style="dim")
+        t.append(f"{smp.congestion:.2f}", style="yellow" if smp.congestion >= 0.25 else "")
+        t.append("\ndropped   ", style="dim")
+        t.append(f"network {tot.network}", style="red" if h.drops.network else "")
+        t.append(f" · encoder {tot.encoder}", style="red" if h.drops.encoder else "")
+        t.append(f" · render {tot.render}", style="red" if h.drops.render else "")
+        t.append("\nOBS       ", style="dim")
+        t.append(f"CPU {smp.cpu:.1f}% · {smp.fps:.1f} fps")
+        mic = {None: "?", True: "MUTED", False: "on"}[snap.mic_muted]
+        t.append("\nmic       ", style="dim")
+        t.append(mic, style="bold red" if snap.mic_muted else "")
+        if h.reasons:
+            t.append("\nwhy       ", style="dim")
+            t.append("; ".join(h.reasons), style="yellow")
+        self.query_one("#stats", Static).update(t)
+
+    def _scenes(self, snap: Snapshot) -> None:
+        t = Text("scenes (press the number)\n", style="dim")
+        for i, name in enumerate(snap.scenes, 1):
+            line = f"{i if i < 10 else ' '} {name}\n"
+            t.append(line, style="bold reverse" if name == snap.scene else "")
+        self.query_one("#scenes", Static).update(t)
+
+    # -- actions ------------------------------------------------------------------------
+    def _note(self, text: str, kind: str = "info") -> None:
+        self.events.put(Event(self.session.elapsed(), kind, text))
+
+    def _in_thread(self, fn, name: str) -> None:
+        """Requests run off the UI thread (a dead OBS costs a timeout there, not a frozen UI),
+        on one thread that is already running: a key's switch does not wait for a new thread,
+        and actions reach OBS in the order they were pressed."""
+        if self._actions is None:
+            self._actions = queue.SimpleQueue()
+            threading.Thread(target=self._action_loop, name="meetcast-actions",
+                             daemon=True).start()
+        self._actions.put((fn, name))
+
+    def _action_loop(self) -> None:
+        assert self._actions is not None
+        while True:
+            fn, name = self._actions.get()
+            if fn is None:
+                return
+            try:
+                fn()
+            except ObsError as exc:
+                self._note(f"{name}: {exc}", "error")
+            except Exception as exc:  # a bug here must not end the session silently
+                self._note(f"{name}: {type(exc).__name__}: {exc}", "error")
+
+    def action_switch(self, n: int) -> None:
+        snap = self.session.last
+        if snap is None or n > len(snap.scenes):
+            self._note(f"there is no scene number {n}")
+            return
+        scene = snap.scenes[n - 1]
+        t0 = time.perf_counter()  # from the key, so the worker's start-up counts too
+
+        def go() -> None:
+            confirmed = self.session.switch(scene, by="hand")
+            self.switch_ms.append((confirmed - t0) * 1000)
+
+        self._in_thread(go, f"switch to “{scene}”")
+
+    def action_mute(self) -> None:
+        snap = self.session.last
+        muted = not bool(snap and snap.mic_muted)
+
+        def go() -> None:
+            self.session.call("SetInputMute", {"inputName": MIC_SOURCE, "inputMuted": muted})
+            self._note(f"“{MIC_SOURCE}” {'muted' if muted else 'unmuted'}")
+
+        self._in_thread(go, "mute")
+
+    def action_start_stop(self) -> None:
+        snap = self.session.last
+        live = bool(snap and snap.sample.active)
+        question = ("Stop the live stream? Everyone watching loses it." if live
+                    else "Start streaming now?")
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                self._note("nothing changed")
+                return
+            request = "StopStream" if live else "StartStream"
+            self._in_thread(lambda: (self.session.call(request),
+                                     self._note(f"{request} sent")), request)
+
+        self.push_screen(Confirm(question), answered)
+
+    def action_quit_watch(self) -> None:
+        self.exit(1 if self.session.fatal else 0)
+
+    def on_unmount(self) -> None:
+        if self._actions is not None:
+            self._actions.put((None, ""))
+        self.session.stop()
