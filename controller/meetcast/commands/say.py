@@ -34,8 +34,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             link.call("GetInputSettings", {"inputName": SOURCE_LOWER_THIRD})
         except ObsError:
-            print(f"meetcast: OBS has no “{SOURCE_LOWER_THIRD}” source yet: set up meetcast's "
-                  f"scenes in OBS first", file=sys.stderr)
+            print(f"meetcast: OBS has no “{SOURCE_LOWER_THIRD}” source yet: load "
+                  "obs_scripts/meetcast_obs.py in OBS (Tools → Scripts), which builds it",
+                  file=sys.stderr)
             return 1
         link.call("SetInputSettings", {"inputName": SOURCE_LOWER_THIRD,
                                        "inputSettings": {"text": text}, "overlay": True})
