@@ -30,6 +30,7 @@ MIN_UPTIME_S = 2.5
 # Such an exit has no leak count; callers treat it as "unknown", never as "clean".
 SHUTDOWN_CRASH = "OBS 29 crashed in Qt during shutdown (not a script error)"
 
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 LEAK_RE = re.compile(r"Number of memory leaks:\s*(\d+)")
 # What OBS 29's Python loader logs when a script raises, in load or in any callback:
 #   [Python] Python failure in timer_call:440:
@@ -174,6 +175,10 @@ class Obs:
         env = {"DISPLAY": self.display, "HOME": str(self.home), "LIBGL_ALWAYS_SOFTWARE": "1",
                "QT_QPA_PLATFORM": "xcb", "XDG_CONFIG_HOME": str(self.home / ".config"),
                "XDG_DATA_HOME": str(self.home / ".local" / "share"),
+               # OBS's embedded Python finds its stdlib through the first python3 on PATH:
+               # a pyenv/venv python3 there gives it a stdlib without Debian's PyYAML. Run
+               # it as on a user's machine: the system python3, no PYTHONPATH of ours.
+               "PATH": SYSTEM_PATH, "PYTHONPATH": "",
                **self.pulse_env}
         self.proc = spawn(["obs", "--multi", "--minimize-to-tray",
                            "--collection", collection, "--profile", c.profile],
