@@ -14,10 +14,12 @@ from meetcast_core.schema import SchemaError
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAINS = ROOT / "profiles" / "audio"
+VARIANTS = ROOT / "bench" / "audio_variants"  # the alternatives the benchmark compares
 
 
 # -- the shipped chains ---------------------------------------------------------------------
-@pytest.mark.parametrize("path", sorted(CHAINS.glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted([*CHAINS.glob("*.yaml"), *VARIANTS.glob("*.yaml")]),
+                         ids=lambda p: p.stem)
 def test_every_shipped_chain_validates(path: Path) -> None:
     chain = ac.load(path)
     assert chain.name == path.stem
