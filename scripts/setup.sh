@@ -19,6 +19,7 @@ APT_PACKAGES=(
   espeak-ng sox                   # test speech for the audio benchmark
   iproute2                        # tc/netns for the shaped-link benchmark
   python3 python3-venv python3-pip
+  openbox                         # EWMH window manager: OBS registers XComposite under it
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -20,6 +20,10 @@ SOURCE_TITLE = "meetcast Title"
 SOURCE_HASHTAG = "meetcast Hashtag"
 SOURCE_LOWER_THIRD = "meetcast Lower Third"
 SOURCE_ZOOM_CAPTURE = "meetcast Zoom Capture"
+SOURCE_START_TIME = "meetcast Start Time"
+SOURCE_BACKGROUND = "meetcast Background"
+SOURCE_BRB_MESSAGE = "meetcast BRB Message"
+SOURCE_ENDING_MESSAGE = "meetcast Ending Message"
 
 # OBS profiles meetcast writes are "meetcast-<profile name>", e.g. meetcast-meetup-720p30.
 PROFILE_PREFIX = "meetcast-"

@@ -2,6 +2,6 @@
 adds its parser and sets ``func`` to a function taking the parsed args and returning an exit
 code. Add a module here to add a command."""
 
-from . import lab, status
+from . import lab, profile, scenes, status
 
-COMMANDS = [status, lab]
+COMMANDS = [status, lab, profile, scenes]

@@ -95,7 +95,6 @@ class Lab:
             try:
                 with self.link(timeout=2.0) as link:
                     link.call("GetVersion")
-                self.obs.ready_at = time.monotonic()
                 return
             except ObsError as exc:
                 last = str(exc)

@@ -1,0 +1,104 @@
+"""``meetcast scenes``: the scenes numbered as in OBS's dock (the numbers ``meetcast switch``
+takes), and ``meetcast scenes export``: the importable collections in ``scenes/``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+
+from meetcast_core import collection_export
+from meetcast_core.scene_list import dock_order
+from meetcast_core.scene_spec import OS_NAMES
+
+from .common import open_link, print_json
+
+_WINDOWS_ABS = re.compile(r"^([A-Za-z]:[\\/]|\\\\)")
+
+
+def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("scenes", parents=[conn],
+                       help="list OBS's scenes, numbered as in its Scenes dock; or export "
+                            "meetcast's scene collections")
+    p.add_argument("--json", action="store_true", help="print JSON for scripts")
+    p.set_defaults(func=run_list)
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    e = actions.add_parser(
+        "export", help="write importable OBS scene collections generated from the scene spec")
+    e.add_argument("--os", choices=OS_NAMES, action="append", dest="os_names",
+                   help="only this OS (repeatable; default: all three)")
+    e.add_argument("--out", default="scenes", type=Path,
+                   help="folder to write meetcast-<os>.json into (default: ./scenes)")
+    e.add_argument("--script", dest="script_path",
+                   help="absolute path of meetcast_obs.py on the streaming machine (default: "
+                        "the install location in docs/scenes.md); needs --os")
+    e.add_argument("--canvas", default="1920x1080",
+                   help="OBS base canvas WIDTHxHEIGHT the scenes are laid out for "
+                        "(default 1920x1080)")
+    e.set_defaults(func=run_export)
+
+
+def listing(scene_list: dict) -> list[dict]:
+    current = scene_list.get("currentProgramSceneName")
+    return [{"number": i, "name": name, "current": name == current}
+            for i, name in enumerate(dock_order(scene_list), 1)]
+
+
+def run_list(args: argparse.Namespace) -> int:
+    with open_link(args) as link:
+        scenes = listing(link.call("GetSceneList"))
+    if args.json:
+        print_json(scenes)
+        return 0
+    width = len(str(len(scenes)))
+    for s in scenes:
+        mark = "*" if s["current"] else " "
+        print(f"{mark} {s['number']:>{width}}. {s['name']}")
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"meetcast: {message}", file=sys.stderr)
+    return 2
+
+
+def _canvas(text: str) -> tuple[int, int] | None:
+    m = re.fullmatch(r"(\d{2,5})x(\d{2,5})", text.strip())
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def script_path_for(os_name: str, path: str) -> str | None:
+    """``path`` as OBS on ``os_name`` needs it (absolute; Windows with forward slashes, as
+    OBS's Python loader stores it), or None when it is not absolute there."""
+    if os_name == "windows":
+        return path.replace("\\", "/") if _WINDOWS_ABS.match(path) else None
+    return path if path.startswith("/") else None
+
+
+def run_export(args: argparse.Namespace) -> int:
+    os_names = list(dict.fromkeys(args.os_names or OS_NAMES))
+    canvas = _canvas(args.canvas)
+    if canvas is None:
+        return _fail(f"--canvas {args.canvas!r}: expected WIDTHxHEIGHT, e.g. 1920x1080")
+    script = None
+    if args.script_path is not None:
+        if len(os_names) != 1:
+            return _fail("--script is a path on one machine: give --os with it")
+        script = script_path_for(os_names[0], args.script_path)
+        if script is None:
+            return _fail(f"--script {args.script_path!r} is not an absolute {os_names[0]} "
+                         "path: OBS would look for it relative to its own folder")
+    texts = {name: collection_export.export(name, script, canvas=canvas) for name in os_names}
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        for name, text in texts.items():
+            target = args.out / collection_export.file_name(name)
+            partial = target.with_name(target.name + ".partial")
+            partial.write_text(text, encoding="utf-8")
+            os.replace(partial, target)  # a reader never sees half a file
+            print(target)
+    except OSError as exc:
+        return _fail(f"cannot write to {args.out}: {exc.strerror or exc}")
+    return 0

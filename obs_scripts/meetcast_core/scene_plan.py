@@ -1,0 +1,104 @@
+"""What to change in OBS to make its scenes match the spec: a plan from plain data.
+
+The glue reads what OBS has under meetcast's names (and only those), hands it here as plain
+data, and carries out the steps in order. Building is idempotent by construction: a second
+run over what the first one made plans nothing. Rules:
+
+- Only names meetcast owns are looked at (the four scenes, the ``meetcast …`` sources); any
+  other scene or source is never read, changed or removed.
+- A source that exists with the right id gets only its *managed* keys set (text from the
+  properties, the capture fix), and only when they differ.
+- A source that exists under our name with another id (an unavailable foreign capture after
+  importing another OS's collection; ``xcomposite_input`` on an OBS without XComposite) is
+  replaced: same name, the right id, put back where it was.
+- A scene that exists gets the items it lacks (the organiser's own items in it stay); one
+  that does not exist is created. A name of ours held by something of another kind (a text
+  source called ``Zoom``) is left alone and reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .scene_spec import Item, Show, Source
+
+
+@dataclass(frozen=True)
+class Existing:
+    """What OBS has under one of our names."""
+
+    kind: str                                   # unversioned id; "scene" for a scene
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    items: tuple[str, ...] = ()                 # for a scene: its items' source names
+
+
+@dataclass(frozen=True)
+class Step:
+    """One change. ``action`` is one of: create_source, replace_source, update_source,
+    create_scene, add_item, conflict."""
+
+    action: str
+    name: str
+    source: Source | None = None
+    settings: Mapping[str, Any] | None = None
+    item: Item | None = None
+    to_bottom: bool = False
+    reason: str = ""
+
+
+def names_to_read(show: Show) -> list[str]:
+    """Every name the glue must look up (and nothing else)."""
+    return [s.name for s in show.sources] + [s.name for s in show.scenes]
+
+
+def plan(show: Show, existing: Mapping[str, Existing]) -> list[Step]:
+    steps: list[Step] = []
+    fresh: set[str] = set()  # sources created or replaced now: not in any scene yet
+    for src in show.sources:
+        have = existing.get(src.name)
+        if have is None:
+            steps.append(Step("create_source", src.name, source=src))
+            fresh.add(src.name)
+        elif have.kind == "scene":
+            steps.append(Step("conflict", src.name,
+                              reason=f"a scene is called {src.name!r}; meetcast left it alone"))
+        elif have.kind != src.kind:
+            steps.append(Step("replace_source", src.name, source=src,
+                              reason=f"was {have.kind}, now {src.kind}"))
+            fresh.add(src.name)
+        else:
+            wanted = src.managed_settings()
+            changed = {k: v for k, v in wanted.items() if have.settings.get(k) != v}
+            if changed:
+                steps.append(Step("update_source", src.name, settings=changed))
+    blocked = {s.name for s in steps if s.action == "conflict"}
+    for scene in show.scenes:
+        have = existing.get(scene.name)
+        if have is not None and have.kind != "scene":
+            steps.append(Step("conflict", scene.name,
+                              reason=f"a {have.kind} source is called {scene.name!r}, not a "
+                                     "scene; meetcast left it alone"))
+            continue
+        if have is None:
+            steps.append(Step("create_scene", scene.name))
+        present = set() if have is None else set(have.items)
+        for i, item in enumerate(scene.items):
+            if item.source in blocked:
+                continue
+            if item.source in present and item.source not in fresh:
+                continue
+            steps.append(Step("add_item", scene.name, item=item,
+                              to_bottom=(i == 0 and have is not None)))
+    return steps
+
+
+def summary(steps: list[Step]) -> str:
+    """One line for OBS's log: what a run changed."""
+    if not steps:
+        return "scenes up to date"
+    counts: dict[str, int] = {}
+    for s in steps:
+        counts[s.action] = counts.get(s.action, 0) + 1
+    return ", ".join(f"{n} {a.replace('_', ' ')}" for a, n in counts.items())
