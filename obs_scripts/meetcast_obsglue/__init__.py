@@ -15,7 +15,7 @@ Decisions belong in ``meetcast_core``; a hook here reads OBS, calls the core, wr
 
 from __future__ import annotations
 
-FEATURE_NAMES: list[str] = ["encoder", "scenes"]  # modules in this package, in hook order
+FEATURE_NAMES: list[str] = ["encoder", "scenes", "audio"]  # modules in this package, in hook order
 
 
 def features() -> list:

@@ -1,0 +1,135 @@
+"""Play test signals into the lab's microphone, stream them through OBS, measure the recording.
+
+The path is the real one: WAV → ``paplay`` into the ``meetcast_mic`` null sink → OBS's
+"Mic/Aux" (with whatever filters it has) → OBS's AAC encoder → RTMP to the lab's nginx,
+which records FLV → ffmpeg decodes → numpy. Desktop Audio is muted for the run so only the
+microphone reaches the recording.
+
+Several signals go into one stream, separated by silence: one stream start per configuration
+instead of one per signal, and filters carry their state from one signal into the next, as
+they would between speakers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from meetcast_core.names import DESKTOP_SOURCE, MIC_SOURCE
+
+from . import audio_metrics as am
+from .lab import Lab
+from .signals import RATE, TestSignal, write_wav
+
+log = logging.getLogger(__name__)
+GAP_S = 2.0  # silence between signals: filter release and the next alignment window
+WARMUP_PAUSE_S = 0.0  # extra pause after the warm-up: its own 1 s trailing pause is enough
+SETTLE_S = 1.5  # streaming before the first sample is played
+SEARCH_S = 0.5  # each signal is searched for within this of where the schedule puts it
+
+
+@dataclass(frozen=True)
+class Result:
+    signal: TestSignal
+    out: am.Measurement
+    inp: am.Measurement
+
+    @property
+    def snr_gain_db(self) -> float:
+        return self.out.snr_db - self.inp.snr_db
+
+
+def schedule(signals: list[TestSignal], warmup_s: float = 0.0,
+             clean: bool = False) -> tuple[np.ndarray, list[int]]:
+    """One WAV's samples for all signals, and where each (measured) signal starts in it.
+
+    With ``warmup_s``, each signal is preceded by its own last ``warmup_s`` seconds and a
+    normal pause: levelling filters adapt to a speaker, and a microphone's level does not
+    jump 12 dB between sentences, so the measured part is the steady state, not the
+    adaptation to the previous signal's level (which is measured separately, if wanted).
+    """
+    gap = np.zeros(int(GAP_S * RATE))
+    pause = np.zeros(int(WARMUP_PAUSE_S * RATE))
+    parts, starts, pos = [gap], [], len(gap)
+    for s in signals:
+        x = s.clean if clean else s.noisy
+        if warmup_s > 0:
+            lead = x[-int(warmup_s * RATE):]
+            parts += [lead, pause]
+            pos += len(lead) + len(pause)
+        starts.append(pos)
+        parts += [x, gap]
+        pos += len(x) + len(gap)
+    return np.concatenate(parts), starts
+
+
+def wait_for(what: str, cond, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"{what} did not happen within {timeout:.0f} s")
+
+
+def record(lab: Lab, signals: list[TestSignal], workdir: Path,
+           warmup_s: float = 0.0) -> np.ndarray:
+    """Stream while playing ``signals`` into the microphone; the decoded recording."""
+    samples = schedule(signals, warmup_s)[0]
+    wav = write_wav(workdir / "input.wav", samples)
+    t0 = time.monotonic()
+    before = set(lab.ingest.recordings())
+    with lab.link(timeout=10) as link:
+        link.call("SetInputMute", {"inputName": DESKTOP_SOURCE, "inputMuted": True})
+        link.call("SetInputMute", {"inputName": MIC_SOURCE, "inputMuted": False})
+        link.call("StartStream")
+        try:
+            wait_for("the stream to start",
+                     lambda: link.call("GetStreamStatus").get("outputActive"), 20)
+            time.sleep(SETTLE_S)
+            log.debug("stream up after %.1f s", time.monotonic() - t0)
+            player = lab.pulse.play(wav)
+            _, err = player.communicate(timeout=len(samples) / RATE + 30)
+            if player.returncode != 0:
+                raise RuntimeError(f"paplay failed: {err.decode(errors='replace').strip()}")
+            log.debug("played %.1f s of signal by %.1f s", len(samples) / RATE,
+                      time.monotonic() - t0)
+            time.sleep(0.5)
+        finally:
+            link.call("StopStream")
+            wait_for("the stream to stop",
+                     lambda: not link.call("GetStreamStatus").get("outputActive"), 20)
+    wait_for("the recording", lambda: set(lab.ingest.recordings()) - before, 10)
+    new = sorted(set(lab.ingest.recordings()) - before, key=lambda p: p.stat().st_mtime)
+    time.sleep(0.5)  # nginx finalises the FLV when the publisher leaves
+    return am.decode(new[-1])
+
+
+def measure_all(recorded: np.ndarray, signals: list[TestSignal],
+                warmup_s: float = 0.0) -> list[Result]:
+    """Align each signal in the recording: the whole schedule first, then each near its slot.
+
+    Aligning the whole schedule (every clean signal at its place, silence between) has one
+    unambiguous peak even though the signals share the same speech; the second, local search
+    follows any slow drift between the player's and OBS's clocks.
+    """
+    _, starts = schedule(signals, warmup_s)
+    reference, _ = schedule(signals, warmup_s, clean=True)
+    shift = am.align(recorded, reference)
+    results: list[Result] = []
+    for s, start in zip(signals, starts, strict=True):
+        lo = max(0, start + shift - int(SEARCH_S * RATE))
+        off = am.align(recorded, s.clean, lo, int(2 * SEARCH_S * RATE))
+        results.append(Result(signal=s, out=am.measure(recorded, s.clean, off),
+                              inp=am.input_measurement(s.noisy, s.clean)))
+    return results
+
+
+def run(lab: Lab, signals: list[TestSignal], workdir: Path,
+        warmup_s: float = 0.0) -> list[Result]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    return measure_all(record(lab, signals, workdir, warmup_s), signals, warmup_s)

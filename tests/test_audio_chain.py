@@ -1,0 +1,195 @@
+"""The audio-chain core without OBS: shipped chains validate, bad chains are one clear line,
+and the planner keeps meetcast's filters in place and in order and the user's untouched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from meetcast_core import audio_chain as ac
+from meetcast_core.names import FILTER_PREFIX
+from meetcast_core.schema import SchemaError
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAINS = ROOT / "profiles" / "audio"
+VARIANTS = ROOT / "bench" / "audio_variants"  # the alternatives the benchmark compares
+
+
+# -- the shipped chains ---------------------------------------------------------------------
+@pytest.mark.parametrize("path", sorted([*CHAINS.glob("*.yaml"), *VARIANTS.glob("*.yaml")]),
+                         ids=lambda p: p.stem)
+def test_every_shipped_chain_validates(path: Path) -> None:
+    chain = ac.load(path)
+    assert chain.name == path.stem
+    assert chain.steps[-1].kind == ac.LIMITER
+    assert chain.steps[-1].settings["threshold"] <= -1.0
+
+
+def test_voice_and_zoom_are_shipped() -> None:
+    assert {"voice", "zoom"} <= set(ac.available(CHAINS))
+    voice = ac.load_named("voice", CHAINS)
+    assert voice.target == "microphone"
+    assert voice.steps[0].kind == ac.NOISE_SUPPRESS
+    assert ac.load_named("zoom", CHAINS).target == "desktop"
+
+
+def test_method_preference_nvidia_then_rnnoise_then_speex() -> None:
+    voice = ac.load_named("voice", CHAINS)
+    ns = voice.steps[0]
+    assert ns.methods == ("denoiser", "rnnoise", "speex")
+    on_linux = ac.resolve(voice, ("rnnoise", "speex"))[0]
+    assert on_linux.settings == {"method": "rnnoise"}  # no Speex level left on RNNoise
+    on_rtx = ac.resolve(voice, ("rnnoise", "speex", "denoiser"))[0]
+    assert on_rtx.settings["method"] == "denoiser"
+    assert ac.pick_method(("denoiser", "rnnoise"), ()) == "speex"  # the last fallback
+    speex = ac.resolve(voice, ("speex",))[0]
+    assert speex.settings["method"] == "speex" and "suppress_level" in speex.settings
+
+
+def _chain(steps: list[dict]) -> dict:
+    return {"name": "t", "steps": steps}
+
+
+LIMIT = {"name": "Limiter", "kind": "limiter_filter", "settings": {"threshold": -1.0}}
+
+
+@pytest.mark.parametrize(("doc", "needle"), [
+    (_chain([{"name": "X", "kind": "reverb_filter"}, LIMIT]), "steps.[0].kind"),
+    (_chain([{"name": "C", "kind": "compressor_filter", "settings": {"ratio": 99}}, LIMIT]),
+     "ratio: 99 is out of range"),
+    (_chain([{"name": "C", "kind": "compressor_filter", "settings": {"knee": 1}}, LIMIT]),
+     "knee: unknown key"),
+    (_chain([{"name": "G", "kind": "gain_filter"}]), "last step must be a limiter_filter"),
+    (_chain([{"name": "L", "kind": "limiter_filter", "settings": {"threshold": -0.5}}]),
+     "at or below -1.0 dBFS"),
+    (_chain([{"name": "meetcast: G", "kind": "gain_filter"}, LIMIT]), "without the"),
+    (_chain([LIMIT, LIMIT]), "used twice"),
+    (_chain([{"name": "G", "kind": "gain_filter", "methods": ["rnnoise"]}, LIMIT]),
+     "only for noise_suppress_filter_v2"),
+    ({"name": "t"}, "steps: missing"),
+])
+def test_bad_chain_is_one_line_naming_the_key(doc: dict, needle: str) -> None:
+    with pytest.raises(SchemaError) as err:
+        ac.parse(doc, "bad.yaml")
+    msg = str(err.value)
+    assert msg.startswith("bad.yaml: ") and needle in msg and "\n" not in msg
+
+
+def test_file_errors(tmp_path: Path) -> None:
+    broken = tmp_path / "voice.yaml"
+    broken.write_text("name: [unclosed\n")
+    with pytest.raises(SchemaError, match="not valid YAML"):
+        ac.load(broken)
+    other = tmp_path / "other.yaml"
+    other.write_text(yaml.safe_dump(_chain([LIMIT]) | {"name": "voice"}))
+    with pytest.raises(SchemaError, match="must match the file name"):
+        ac.load(other)
+    with pytest.raises(SchemaError, match="no such audio chain"):
+        ac.load_named("nope", tmp_path)
+
+
+# -- the planner ----------------------------------------------------------------------------
+def spec(step: str, kind: str = "gain_filter", **settings: float) -> ac.FilterSpec:
+    return ac.FilterSpec(FILTER_PREFIX + step, kind, settings)
+
+
+CHAIN = [spec("NS", "noise_suppress_filter_v2", method="rnnoise"),
+         spec("Level", "compressor_filter", ratio=20, threshold=-45),
+         spec("Limiter", "limiter_filter", threshold=-1)]
+USER_EQ = ("My EQ", "basic_eq_filter", {"low": 2.0})
+USER_GATE = ("My Gate", "noise_gate_filter", {})
+
+
+def names_of(filters: list[ac.Existing]) -> list[str]:
+    return [f[0] for f in filters]
+
+
+def converge(existing: list[ac.Existing], desired: list[ac.FilterSpec]) -> list[ac.Existing]:
+    """Plan, apply, and check that planning again has nothing left to do."""
+    after = ac.apply(existing, ac.plan(existing, desired))
+    assert ac.plan(after, desired) == [], "planning twice must be idempotent"
+    return after
+
+
+def test_first_apply_appends_chain_after_users_filters() -> None:
+    after = converge([USER_EQ, USER_GATE], CHAIN)
+    assert names_of(after) == ["My EQ", "My Gate", *[d.name for d in CHAIN]]
+    assert after[0] == USER_EQ and after[1] == USER_GATE  # untouched, settings too
+    assert after[3][2] == {"ratio": 20, "threshold": -45}
+
+
+def test_empty_source_gets_the_chain_in_order() -> None:
+    ops = ac.plan([], CHAIN)
+    assert [op.action for op in ops] == ["create"] * 3
+    assert names_of(ac.apply([], ops)) == [d.name for d in CHAIN]
+
+
+def test_reapply_updates_in_place_without_duplicates() -> None:
+    first = converge([USER_EQ], CHAIN)
+    # the user moved their EQ between meetcast's filters and touched the compressor
+    moved = [first[1], USER_EQ, *first[2:]]
+    moved[2] = (moved[2][0], moved[2][1], {"ratio": 4, "threshold": -45, "attack_time": 9})
+    changed = [*CHAIN[:1], spec("Level", "compressor_filter", ratio=10, threshold=-40),
+               CHAIN[2]]
+    ops = ac.plan(moved, changed)
+    assert [op.action for op in ops] == ["update"]
+    after = converge(moved, changed)
+    assert names_of(after) == names_of(moved)  # the EQ kept its place between them
+    assert after[2][2] == {"ratio": 10, "threshold": -40, "attack_time": 9}
+    assert len(after) == len(set(names_of(after)))
+
+
+def test_new_step_goes_after_the_last_meetcast_filter() -> None:
+    first = converge([USER_EQ], CHAIN[:2])
+    after = converge([*first, USER_GATE], CHAIN)
+    assert names_of(after) == ["My EQ", CHAIN[0].name, CHAIN[1].name, CHAIN[2].name, "My Gate"]
+
+
+def test_order_is_restored_when_meetcast_filters_are_shuffled() -> None:
+    shuffled = [(d.name, d.kind, dict(d.settings)) for d in reversed(CHAIN)]
+    after = converge([USER_EQ, *shuffled], CHAIN)
+    assert names_of(after) == ["My EQ", *[d.name for d in CHAIN]]
+
+
+def test_duplicates_and_wrong_kinds_are_replaced() -> None:
+    limiter = (CHAIN[2].name, "limiter_filter", {"threshold": -1})
+    wrong = (CHAIN[1].name, "gain_filter", {"db": 3.0})
+    after = converge([USER_EQ, limiter, limiter, wrong], CHAIN)
+    assert names_of(after).count(CHAIN[2].name) == 1
+    assert (CHAIN[1].name, "compressor_filter", {"ratio": 20, "threshold": -45}) in after
+    assert after[0] == USER_EQ
+
+
+def test_remove_takes_only_meetcasts_audio_filters() -> None:
+    video = (FILTER_PREFIX + "Crop", "crop_filter", {})  # another feature's, same prefix
+    first = converge([USER_EQ, video], CHAIN)
+    with_user_after = [*first, USER_GATE]
+    ops = ac.plan(with_user_after, [])
+    assert {op.action for op in ops} == {"remove"}
+    after = converge(with_user_after, [])
+    assert after == [USER_EQ, video, USER_GATE]
+
+
+def test_switching_chains_replaces_only_meetcasts() -> None:
+    voice = converge([USER_EQ], CHAIN)
+    zoom = [spec("Leveller", "compressor_filter", ratio=8), CHAIN[2]]
+    after = converge(voice, zoom)
+    assert names_of(after) == ["My EQ", zoom[0].name, CHAIN[2].name]
+
+
+def test_users_filter_with_a_meetcast_like_name_but_other_kind_stays() -> None:
+    users = ("meetcast fan filter", "gain_filter", {"db": 1.0})  # no "meetcast: " prefix
+    after = converge([users], CHAIN)
+    assert after[0] == users
+
+
+def test_apply_checks_remove_index() -> None:
+    with pytest.raises(ValueError, match="holds"):
+        ac.apply([USER_EQ], [ac.Op("remove", "other", index=0)])
+
+
+def test_describe_is_readable() -> None:
+    lines = ac.describe(ac.plan([], CHAIN[:1]))
+    assert lines == [f"add {CHAIN[0].name} (noise_suppress_filter_v2)"]
