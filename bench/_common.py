@@ -24,13 +24,16 @@ def add_show_scenes(lab: Lab) -> None:
     source) and a "BRB" card, then Zoom on program."""
     w, h = lab.cfg.output_size
     with lab.link() as link:
-        link.call("CreateScene", {"sceneName": SCENE_ZOOM})
+        # meetcast's script has usually built these scenes already: add to them, or make them.
+        have = {s["sceneName"] for s in link.call("GetSceneList")["scenes"]}
+        for scene in (SCENE_ZOOM, SCENE_BRB):
+            if scene not in have:
+                link.call("CreateScene", {"sceneName": scene})
         link.call("CreateInput", {
             "sceneName": SCENE_ZOOM, "inputName": "bench pattern", "inputKind": "ffmpeg_source",
             "inputSettings": {"is_local_file": False, "input_format": "lavfi",
                               "input": f"testsrc2=size={w}x{h}:rate={lab.cfg.fps}",
                               "looping": True}})
-        link.call("CreateScene", {"sceneName": SCENE_BRB})
         link.call("CreateInput", {
             "sceneName": SCENE_BRB, "inputName": "bench brb", "inputKind": "text_ft2_source_v2",
             "inputSettings": {"text": "Be right back", "font": {"size": 72}}})

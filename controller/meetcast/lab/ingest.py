@@ -33,9 +33,15 @@ class StreamStat:
 
 
 class Ingest:
-    def __init__(self, workdir: Path) -> None:
+    """nginx-rtmp listening on ``listen`` and taking streams only from ``publisher``
+    (both loopback here; a network namespace's two ends in ``netns.NetnsIngest``)."""
+
+    def __init__(self, workdir: Path, listen: str = "127.0.0.1",
+                 publisher: str = "127.0.0.1") -> None:
         self.dir = workdir / "ingest"
         self.record_dir = self.dir / "rec"
+        self.listen = listen
+        self.publisher = publisher
         self.rtmp_port = 0
         self.http_port = 0
         self.proc: subprocess.Popen | None = None
@@ -43,11 +49,11 @@ class Ingest:
     @property
     def server_url(self) -> str:
         """What goes in OBS's stream settings as the server."""
-        return f"rtmp://127.0.0.1:{self.rtmp_port}/{APP}"
+        return f"rtmp://{self.listen}:{self.rtmp_port}/{APP}"
 
     @property
     def stat_url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}/stat"
+        return f"http://{self.listen}:{self.http_port}/stat"
 
     def _config(self) -> str:
         return f"""
@@ -60,16 +66,16 @@ pid {self.dir}/nginx.pid;
 events {{ worker_connections 64; }}
 rtmp {{
     server {{
-        listen 127.0.0.1:{self.rtmp_port};
+        listen {self.listen}:{self.rtmp_port};
         chunk_size 4096;
         application {APP} {{
             live on;
             record all;
             record_path {self.record_dir};
             record_unique on;
-            allow publish 127.0.0.1;
+            allow publish {self.publisher};
             deny publish all;
-            allow play 127.0.0.1;
+            allow play {self.publisher};
             deny play all;
         }}
     }}
@@ -82,18 +88,22 @@ http {{
     uwsgi_temp_path {self.dir}/tmp;
     scgi_temp_path {self.dir}/tmp;
     server {{
-        listen 127.0.0.1:{self.http_port};
+        listen {self.listen}:{self.http_port};
         location /stat {{ rtmp_stat all; }}
     }}
 }}
 """
 
-    def start(self, timeout: float = 10.0) -> None:
+    def prepare(self) -> None:
+        """Check nginx is there and make the ingest's folders."""
         if not shutil.which("nginx") or not RTMP_MODULE.exists():
             raise LabError("nginx with the rtmp module is missing "
                            "(apt-get install nginx-light libnginx-mod-rtmp)")
         for d in (self.dir, self.record_dir, self.dir / "tmp"):
             d.mkdir(parents=True, exist_ok=True)
+
+    def start(self, timeout: float = 10.0) -> None:
+        self.prepare()
         for _attempt in range(5):
             self.rtmp_port, self.http_port = free_port(), free_port()
             conf = self.dir / "nginx.conf"

@@ -17,7 +17,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .ingest import RTMP_MODULE, Ingest
+from .ingest import Ingest
 from .procs import LabError, port_open, spawn, stop_process, wait_until
 
 
@@ -106,32 +106,11 @@ class NetnsIngest(Ingest):
     HTTP_PORT = 8080
 
     def __init__(self, workdir: Path, netns: NetNs) -> None:
-        super().__init__(workdir)
+        super().__init__(workdir, listen=netns.ns_addr, publisher=netns.host_addr)
         self.netns = netns
 
-    @property
-    def server_url(self) -> str:
-        return f"rtmp://{self.netns.ns_addr}:{self.rtmp_port}/live"
-
-    @property
-    def stat_url(self) -> str:
-        return f"http://{self.netns.ns_addr}:{self.http_port}/stat"
-
-    def _config(self) -> str:
-        conf = super()._config()
-        return (conf.replace(f"listen 127.0.0.1:{self.rtmp_port}",
-                             f"listen {self.netns.ns_addr}:{self.rtmp_port}")
-                .replace(f"listen 127.0.0.1:{self.http_port}",
-                         f"listen {self.netns.ns_addr}:{self.http_port}")
-                .replace("allow publish 127.0.0.1;", f"allow publish {self.netns.host_addr};")
-                .replace("allow play 127.0.0.1;", f"allow play {self.netns.host_addr};"))
-
     def start(self, timeout: float = 10.0) -> None:
-        if not shutil.which("nginx") or not RTMP_MODULE.exists():
-            raise LabError("nginx with the rtmp module is missing "
-                           "(apt-get install nginx-light libnginx-mod-rtmp)")
-        for d in (self.dir, self.record_dir, self.dir / "tmp"):
-            d.mkdir(parents=True, exist_ok=True)
+        self.prepare()
         self.rtmp_port, self.http_port = self.RTMP_PORT, self.HTTP_PORT
         conf = self.dir / "nginx.conf"
         conf.write_text(self._config())
