@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from meetcast_core.names import SCENE_STARTING
+
 from ..lab import Lab, LabError, ObsConfig
 from ..obslink import ObsError
 
@@ -50,6 +52,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"in another terminal: source {env_file} && meetcast status")
         if args.demo:
             with lab.link() as link:
+                # Show the meetup as an audience would: meetcast's own opening scene, which
+                # the script has built by now (the lab's collection opens on "Scene").
+                scenes = {s["sceneName"] for s in link.call("GetSceneList")["scenes"]}
+                if SCENE_STARTING in scenes:
+                    link.call("SetCurrentProgramScene", {"sceneName": SCENE_STARTING})
                 link.call("StartStream")
             return live_view(lab, args.seconds)
         deadline = time.monotonic() + args.seconds if args.seconds else None
