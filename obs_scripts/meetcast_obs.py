@@ -20,7 +20,7 @@ if _HERE not in sys.path:  # OBS adds the script's folder, but say so explicitly
 import obspython as obs  # noqa: E402
 
 import meetcast_core  # noqa: E402
-from meetcast_obsglue import features  # noqa: E402
+from meetcast_obsglue import features, state  # noqa: E402
 from meetcast_obsglue.obsutil import current_scene_exists, info  # noqa: E402
 
 DESCRIPTION = (
@@ -30,7 +30,6 @@ DESCRIPTION = (
     "Steer it from your laptop with <code>meetcast watch</code> over an SSH tunnel."
 )
 
-_settings = None  # the script's obs_data_t, owned by OBS; valid while the script is loaded
 _FEATURES = features()
 
 
@@ -44,9 +43,15 @@ def _call(hook: str, *args: object) -> None:
 def _on_event(event: int) -> None:
     if event in (obs.OBS_FRONTEND_EVENT_FINISHED_LOADING,
                  obs.OBS_FRONTEND_EVENT_SCENE_COLLECTION_CHANGED):
-        _call("collection_loaded", _settings)
+        _collection_loaded()
     elif event == obs.OBS_FRONTEND_EVENT_SCENE_COLLECTION_CLEANUP:
+        state.collection_loaded = False
         _call("collection_cleanup")
+
+
+def _collection_loaded() -> None:
+    state.collection_loaded = True
+    _call("collection_loaded", state.settings)
 
 
 def script_description() -> str:
@@ -59,25 +64,25 @@ def script_defaults(settings: object) -> None:
 
 def script_properties() -> object:
     props = obs.obs_properties_create()
-    _call("properties", props, _settings)
+    _call("properties", props, state.settings)
     return props
 
 
 def script_update(settings: object) -> None:
-    global _settings
-    _settings = settings
+    state.settings = settings
     _call("update", settings)
 
 
 def script_load(settings: object) -> None:
-    global _settings
-    _settings = settings
+    state.settings = settings
     info(f"{meetcast_core.__version__} loaded")
     obs.obs_frontend_add_event_callback(_on_event)
     if current_scene_exists():  # added to a running OBS: FINISHED_LOADING is long past
-        _call("collection_loaded", settings)
+        _collection_loaded()
 
 
 def script_unload() -> None:
     obs.obs_frontend_remove_event_callback(_on_event)
+    state.collection_loaded = False
     _call("unload")
+    state.settings = None

@@ -4,16 +4,30 @@ Each feature module may define any of these hooks, which ``meetcast_obs.py`` cal
 
 - ``defaults(settings)``            script_defaults
 - ``properties(props, settings)``  script_properties (add a group to ``props``)
-- ``update(settings)``              script_update (remember the settings; act only if safe)
+- ``update(settings)``              script_update (act only if safe: see ``state``)
 - ``collection_loaded(settings)``   the collection's sources exist (FINISHED_LOADING, a scene
                                     collection change, or the script added to a running OBS)
 - ``collection_cleanup()``          the collection is about to go away
 - ``unload()``                      script_unload: release everything
 
 Decisions belong in ``meetcast_core``; a hook here reads OBS, calls the core, writes OBS.
+Features read the script's settings and whether the collection is loaded from ``state``, which
+only ``meetcast_obs.py`` writes, instead of each keeping its own copy.
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+
+class ScriptState:
+    """What every feature needs to know about the script between hooks."""
+
+    settings: Any = None  # the script's obs_data_t, owned by OBS; None once unloaded
+    collection_loaded = False  # its sources exist (between collection_loaded and cleanup)
+
+
+state = ScriptState()
 
 FEATURE_NAMES: list[str] = ["encoder", "scenes", "audio"]  # modules in this package, in hook order
 

@@ -23,6 +23,7 @@ from meetcast_core import audio_chain as ac
 from meetcast_core import names
 from meetcast_core.schema import SchemaError
 
+from . import state
 from .obsutil import data_from, info, source_by_name, warn
 
 ENABLED = "audio_enabled"
@@ -33,8 +34,6 @@ PICKS: tuple[tuple[str, str, str, str], ...] = (
     ("audio_zoom_source", "zoom", names.DESKTOP_SOURCE, "Zoom chain (desktop audio)"),
 )
 
-_loaded = False  # the collection's sources exist
-_settings: Any = None
 _methods: tuple[str, ...] | None = None  # asked of OBS once per load: it cannot change
 
 
@@ -65,28 +64,16 @@ def properties(props: Any, settings: Any) -> None:
 
 
 def update(settings: Any) -> None:
-    global _settings
-    _settings = settings
-    if _loaded:
+    if state.collection_loaded:
         apply_all(settings)
 
 
 def collection_loaded(settings: Any) -> None:
-    global _loaded, _settings
-    _loaded = True
-    _settings = settings
     apply_all(settings)
 
 
-def collection_cleanup() -> None:
-    global _loaded
-    _loaded = False
-
-
 def unload() -> None:
-    global _loaded, _settings, _methods
-    _loaded = False
-    _settings = None
+    global _methods
     _methods = None
 
 

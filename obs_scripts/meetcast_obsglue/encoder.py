@@ -26,7 +26,7 @@ from meetcast_core.encoder_choice import Choice, NoEncoder, choose
 from meetcast_core.encoder_profiles import EncoderProfile, default_directory, load_all
 from meetcast_core.schema import SchemaError
 
-from . import frontend_c
+from . import frontend_c, state
 from .obsutil import info, warn
 
 KEY_PROFILE = "enc_profile"
@@ -36,7 +36,6 @@ PROP_STATUS = "enc_status"
 PROP_APPLY = "enc_apply"
 DEFAULT_PROFILE = "meetup-720p30"
 
-_settings: Any = None
 _started = False           # apply-at-start runs once per OBS process, not per collection
 _last_result = ""          # shown in Properties
 
@@ -162,9 +161,10 @@ def apply(chosen_name: str) -> str:
     home_dir = root / (op.find_profile_dir(profile_dirs(root), current) or current)
     service = op.service_to_carry(_read(home_dir / op.SERVICE))
     audio = op.carried_audio(op.parse_ini(_read(home_dir / op.BASIC_INI) or ""))
-    if current not in ours and _settings is not None:
-        obs.obs_data_set_string(_settings, KEY_HOME, current)
-    home = obs.obs_data_get_string(_settings, KEY_HOME) if _settings is not None else ""
+    settings = state.settings
+    if current not in ours and settings is not None:
+        obs.obs_data_set_string(settings, KEY_HOME, current)
+    home = obs.obs_data_get_string(settings, KEY_HOME) if settings is not None else ""
     c = picked[chosen_name]
     info(f"applying {chosen_name}: {c.encoder_id} ({c.reason}); stream service carried "
          f"from profile “{current}”: {op.describe_service(service)}")
@@ -281,9 +281,9 @@ def properties(props: Any, settings: Any) -> None:
 
 
 def _on_apply_clicked(props: Any, prop: Any) -> bool:
-    if _settings is None:
+    if state.settings is None:
         return False
-    apply(obs.obs_data_get_string(_settings, KEY_PROFILE))
+    apply(obs.obs_data_get_string(state.settings, KEY_PROFILE))
     try:
         profiles = load_profiles()
         status = obs.obs_properties_get(props, PROP_STATUS)
@@ -294,15 +294,11 @@ def _on_apply_clicked(props: Any, prop: Any) -> bool:
     return True  # redraw the Properties view
 
 
-def update(settings: Any) -> None:
-    # Remember only: choosing in the list must never switch OBS by itself.
-    global _settings
-    _settings = settings
+# No update hook: choosing in the list must never switch OBS by itself.
 
 
 def collection_loaded(settings: Any) -> None:
-    global _settings, _started
-    _settings = settings
+    global _started
     if _started:
         return
     _started = True
@@ -319,8 +315,3 @@ def collection_loaded(settings: Any) -> None:
         info(f"encoder for {name}: {text}")
     if obs.obs_data_get_bool(settings, KEY_APPLY_AT_START):
         apply(obs.obs_data_get_string(settings, KEY_PROFILE))
-
-
-def unload() -> None:
-    global _settings
-    _settings = None

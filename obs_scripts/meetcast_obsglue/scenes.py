@@ -15,9 +15,9 @@ from meetcast_core import scene_spec as spec
 from meetcast_core.scene_plan import Existing, Step, names_to_read, plan, summary
 from meetcast_core.zoom_capture import XCOMPOSITE, ZOOM_WINDOWS_CLASSES
 
+from . import state
 from .obsutil import data_from, info, source_by_name, source_settings, warn
 
-_loaded = False          # the collection's sources exist (between loaded and cleanup)
 _last_capture_note = ""  # said once per change, not on every property keystroke
 
 
@@ -46,23 +46,12 @@ def properties(props: Any, settings: Any) -> None:
 
 
 def update(settings: Any) -> None:
-    if _loaded:
+    if state.collection_loaded:
         build(settings)
 
 
 def collection_loaded(settings: Any) -> None:
-    global _loaded
-    _loaded = True
     build(settings)
-
-
-def collection_cleanup() -> None:
-    global _loaded
-    _loaded = False
-
-
-def unload() -> None:
-    collection_cleanup()
 
 
 # -- reading OBS ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
                                 "obs_scripts"))
 
 import meetcast_obsglue.encoder as enc
+from meetcast_obsglue import state
 
 
 def log(message):
@@ -20,7 +21,7 @@ def log(message):
 
 def show_and_click(why):
     props = obs.obs_properties_create()
-    enc.properties(props, enc._settings)
+    enc.properties(props, state.settings)
     lst = obs.obs_properties_get(props, "enc_profile")
     items = [obs.obs_property_list_item_name(lst, i)
              for i in range(obs.obs_property_list_item_count(lst))]
