@@ -55,21 +55,36 @@ def test_sample_from_obs_tolerates_missing_and_nan_fields() -> None:
     assert (s.active, s.congestion, s.cpu, s.output_bytes) == (False, 0.0, 0.0, 0)
 
 
-def test_kbps_is_delta_bytes_over_delta_t() -> None:
-    a = h.Sample(t=10.0, active=True, output_bytes=1_000_000)
-    b = h.Sample(t=12.0, active=True, output_bytes=1_000_000 + 625_000)  # 5 Mbit in 2 s
-    assert h.kbps(a, b) == pytest.approx(2500.0)
+def test_rate_is_delta_bytes_over_the_rate_window_at_any_poll_rate() -> None:
+    mon, s = h.HealthMonitor(), Stream()
+    rates = [mon.update(s.tick(kbps=2500, dt=0.25)).kbps for _ in range(8)]
+    assert rates[0] is None and rates[-1] == pytest.approx(2500, rel=0.01)
+    # a step down shows in proportion to how much of the last second it fills
+    assert mon.update(s.tick(kbps=1000, dt=0.25)).kbps == pytest.approx(2125, rel=0.01)
+    assert [mon.update(s.tick(kbps=1000, dt=0.25)).kbps for _ in range(3)][-1] == \
+        pytest.approx(1000, rel=0.01)
 
 
-@pytest.mark.parametrize("prev,cur", [
+def test_rate_at_one_hertz_is_the_last_interval() -> None:
+    mon, s = h.HealthMonitor(), Stream()
+    mon.update(s.tick(kbps=2500))
+    assert mon.update(s.tick(kbps=900, dt=0.97)).kbps == pytest.approx(900, rel=0.01)
+
+
+@pytest.mark.parametrize("first,then", [
     (None, h.Sample(t=1, active=True, output_bytes=10)),
     (h.Sample(t=1, active=True, output_bytes=10), h.Sample(t=1, active=True, output_bytes=20)),
     (h.Sample(t=1, active=True, output_bytes=99), h.Sample(t=2, active=True, output_bytes=10)),
     (h.Sample(t=1, active=False), h.Sample(t=2, active=True, output_bytes=10)),
     (h.Sample(t=1, active=True), h.Sample.disconnected(2)),
+    (h.Sample(t=1, active=True, reconnecting=True),
+     h.Sample(t=2, active=True, output_bytes=10)),
 ])
-def test_kbps_unknown_rather_than_wrong(prev, cur) -> None:
-    assert h.kbps(prev, cur) is None
+def test_rate_unknown_rather_than_wrong(first, then) -> None:
+    mon = h.HealthMonitor()
+    if first is not None:
+        mon.update(first)
+    assert mon.update(then).kbps is None
 
 
 def test_drops_kept_apart_by_cause_and_counter_reset_counts_all_as_new() -> None:

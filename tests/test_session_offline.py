@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from meetcast import session as sess
+from meetcast.commands.watch import run_lines
 from meetcast.connection import ConfigError, Connection
 from meetcast.obslink import AuthFailed, NotConnected
 from meetcast.settings import watch_settings
@@ -164,6 +165,24 @@ def test_a_listener_that_raises_does_not_stop_the_poller(tmp_path: Path) -> None
     s.stop()
 
 
+@pytest.mark.parametrize("as_json", [False, True])
+def test_plain_watch_prints_a_line_a_second_json_every_sample(tmp_path: Path, capsys,
+                                                              as_json: bool) -> None:
+    obs = FakeObs()
+    s = make(obs, tmp_path)
+    s.on_snapshot.append(lambda snap: setattr(obs, "scene", SCENE_BRB) if snap.t > 1.2
+                         else None)
+    assert run_lines(s, 2.0, as_json) == 0
+    out = capsys.readouterr().out.splitlines()
+    polled = len([r for r in obs.requests if r == "GetStreamStatus"])
+    if as_json:
+        assert len(out) == polled + 2  # every sample, plus the two scene events (first, BRB)
+    else:
+        # 20 polls in 2 s: a line a second, and one more at once for the scene change
+        assert polled >= 15 and 3 <= len(out) <= 4, out
+        assert any("“BRB”" in x for x in out)
+
+
 @pytest.mark.parametrize("cfg,match", [
     ({"watch": {"cost_per_hour": -1}}, "cost_per_hour"),
     ({"watch": {"costs": 1}}, "unknown key"),
@@ -178,7 +197,8 @@ def test_bad_settings_are_one_line_config_errors(cfg: dict, match: str) -> None:
 
 def test_settings_values() -> None:
     s = watch_settings({"watch": {"cost_per_hour": 1.25, "currency": "€"}})
-    assert (s.cost_per_hour, s.currency, s.interval) == (1.25, "€", 1.0)
+    assert (s.cost_per_hour, s.currency, s.interval) == (1.25, "€", 0.25)
+    assert watch_settings({"watch": {"interval": 1}}).interval == 1.0
 
 
 def test_report_rejects_what_is_not_a_record(tmp_path: Path, run_meetcast) -> None:

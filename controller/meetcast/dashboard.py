@@ -34,7 +34,8 @@ from .settings import WatchSettings, hms, money
 
 STATE_STYLE = {hl.OK: "bold black on green", hl.LOW: "bold black on yellow",
                hl.OFFLINE: "bold white on red"}
-HISTORY = 120  # samples in the sparkline (two minutes at 1 Hz)
+HISTORY = 120  # bars in the sparkline: two minutes
+SPARK_STEP = 0.95  # seconds per bar (a little under one, for the timer's jitter)
 
 
 class Confirm(ModalScreen[bool]):
@@ -83,6 +84,7 @@ class WatchApp(App[int]):
         self.settings = settings
         self.seconds = seconds
         self.kbps: deque[float | None] = deque(maxlen=HISTORY)
+        self._spark_t = -SPARK_STEP
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self.shown: Snapshot | None = None
         self._actions: queue.SimpleQueue | None = None
@@ -99,7 +101,12 @@ class WatchApp(App[int]):
         pass
 
     def _on_snapshot(self, snap: Snapshot) -> None:
-        self.post_message(self.News())
+        # The poller samples several times a second so that a verdict comes quickly; the
+        # screen follows it at once only when the verdict or the scene changes.
+        shown = self.shown
+        if (shown is None or snap.health.state != shown.health.state
+                or snap.scene != shown.scene or snap.connected != shown.connected):
+            self.post_message(self.News())
 
     def _on_event(self, ev: Event) -> None:
         self.events.put(ev)
@@ -144,8 +151,10 @@ class WatchApp(App[int]):
             self._top(snap)
             return
         self.shown = snap
-        self.kbps.append(snap.health.kbps)
-        self.query_one("#spark", Sparkline).data = [k or 0.0 for k in self.kbps]
+        if snap.t - self._spark_t >= SPARK_STEP:  # one bar per second, however often it polls
+            self._spark_t = snap.t
+            self.kbps.append(snap.health.kbps)
+            self.query_one("#spark", Sparkline).data = [k or 0.0 for k in self.kbps]
         self._top(snap)
         self._stats(snap)
         self._scenes(snap)

@@ -1,5 +1,6 @@
 """A watched stream: a connection to OBS that survives OBS restarts and network blips, a poller
-that samples it once a second, the health verdict, the auto-BRB switch and the session record.
+that samples it four times a second, the health verdict, the auto-BRB switch and the session
+record.
 
 The one thing this must never be is the reason a stream dies: every OBS failure becomes a
 "lost the connection" event and a reconnect with backoff, never an exception out of the
@@ -31,6 +32,10 @@ from .obslink import AuthFailed, NotConnected, ObsError, ObsLink
 
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)  # seconds between reconnect attempts, then stay at the last
 AUTH_RETRIES = 3  # refused handshakes in a row before the password is taken as wrong
+# Seconds between polls. A failing uplink first shows in OBS's figures 2-3 s after it fails
+# (the socket's send buffer takes the data until it is full), so a once-a-second poll could
+# add a whole second to the organiser's warning: bench/reaction.py compares the two.
+POLL_INTERVAL = 0.25
 
 
 @dataclass
@@ -103,7 +108,8 @@ class Session:
     """Open with :meth:`open` (raises a one-line ObsError when OBS is not there at all), then
     :meth:`start` the poller; listeners get every Snapshot and Event from the poller thread."""
 
-    def __init__(self, conn: Connection, config: dict | None = None, interval: float = 1.0,
+    def __init__(self, conn: Connection, config: dict | None = None,
+                 interval: float = POLL_INTERVAL,
                  record: Path | None = None,
                  connect: Callable[[Connection], ObsLink] = ObsLink) -> None:
         config = config or {}

@@ -12,6 +12,7 @@ from typing import Any
 from meetcast_core.health import HealthConfigError, auto_brb_config, health_config
 
 from .connection import ConfigError, config_path
+from .session import POLL_INTERVAL
 
 
 def state_dir() -> Path:
@@ -23,7 +24,7 @@ def state_dir() -> Path:
 class WatchSettings:
     cost_per_hour: float = 0.0  # what the cloud desktop bills per hour, for the running cost
     currency: str = "$"
-    interval: float = 1.0  # seconds between polls
+    interval: float = POLL_INTERVAL  # seconds between polls
     record_dir: Path | None = None  # where session records go (default: state dir/sessions)
 
     def record_path(self) -> Path:
@@ -61,7 +62,7 @@ def watch_settings(config: dict[str, Any]) -> WatchSettings:
         raise ConfigError(f"{where}: [watch] currency: must be a short text like \"$\"")
     rec = table.get("record_dir")
     return WatchSettings(cost_per_hour=number("cost_per_hour", 0.0, 0, 10000),
-                         currency=currency, interval=number("interval", 1.0, 0.2, 10),
+                         currency=currency, interval=number("interval", POLL_INTERVAL, 0.1, 10),
                          record_dir=Path(os.path.expanduser(str(rec))) if rec else None)
 
 

@@ -100,17 +100,6 @@ def _delta(prev: int, cur: int) -> int:
     return cur - prev if cur >= prev else cur
 
 
-def kbps(prev: Sample | None, cur: Sample) -> float | None:
-    """Bitrate sent in the interval, Δ``outputBytes`` × 8 / Δt / 1000; None when it cannot
-    be known (first sample, not streaming, counter reset, no time passed)."""
-    if prev is None or not (cur.active and prev.active and cur.connected and prev.connected):
-        return None
-    dt = cur.t - prev.t
-    if dt <= 0 or cur.output_bytes < prev.output_bytes:
-        return None
-    return (cur.output_bytes - prev.output_bytes) * 8 / dt / 1000
-
-
 def drops(prev: Sample | None, cur: Sample) -> Drops:
     """Frames dropped in the interval, per cause. Render lag counts whenever OBS runs; the
     network and encoder counters only while streaming."""
@@ -131,7 +120,14 @@ class HealthConfig:
 
     low_kbps: float = 0.0  # LOW below this many kbps; 0 = relative to the stream's own median
     low_fraction: float = 0.6  # ... LOW below this fraction of the recent healthy median
-    congestion: float = 0.5  # LOW at or above this outputCongestion (0..1)
+    # Bitrate is Δbytes over (about) this many seconds, however often OBS is polled: frames
+    # leave in bursts (a keyframe is several times a P-frame), so a quarter-second rate would
+    # swing far more than the stream does.
+    rate_window: float = 1.0
+    # LOW at or above this outputCongestion (0..1): OBS's own status icon leaves "good" above
+    # 1/3 (frontend/widgets/OBSBasicStatusBar.cpp), i.e. a third of OBS's frame-drop
+    # threshold (700 ms by default) is queued behind a socket that is not taking data.
+    congestion: float = 0.34
     network_drops: int = 1  # LOW when at least this many frames were dropped by the network
     low_after: float = 1.5  # seconds a problem must last before LOW (debounce)
     # ...unless this many different problems show at once (bitrate down AND congestion up is
@@ -152,7 +148,7 @@ class AutoBrbConfig:
 
 
 _LIMITS: dict[str, tuple[float, float]] = {
-    "low_kbps": (0, 1e6), "low_fraction": (0, 1), "congestion": (0, 1),
+    "low_kbps": (0, 1e6), "low_fraction": (0, 1), "rate_window": (0.1, 60), "congestion": (0, 1),
     "network_drops": (1, 1e6), "low_after": (0, 600), "low_at_once": (0, 3), "ok_after": (0, 600),
     "warmup": (0, 600), "window": (1, 3600), "after": (0, 3600), "back_after": (0, 3600),
 }
@@ -223,6 +219,7 @@ class HealthMonitor:
     _bad_since: float | None = None
     _good_since: float | None = None
     _healthy: deque = field(default_factory=deque)  # (t, kbps) while OK
+    _sent: deque = field(default_factory=deque)  # (t, outputBytes) of this stream, newest last
 
     def reference(self) -> float | None:
         """Median kbps of the last ``window`` seconds spent OK (None until 3 are known)."""
@@ -250,9 +247,28 @@ class HealthMonitor:
             out.append(f"{lost.network} frames dropped by the network")
         return tuple(out)
 
+    def rate(self, cur: Sample) -> float | None:
+        """kbps over the last ``rate_window`` seconds of this stream (the newest sample at
+        least that old, 10 % early allowed for poll jitter; the oldest while the stream is
+        younger). None until two samples of the stream are known."""
+        sent = self._sent
+        if not (cur.connected and cur.active) or cur.reconnecting:
+            sent.clear()  # nothing flows; whatever comes next is measured from afresh
+            return None
+        if sent and cur.output_bytes < sent[-1][1]:
+            sent.clear()  # counter reset: a new stream (or a new OBS) starts from here
+        sent.append((cur.t, cur.output_bytes))
+        horizon = cur.t - 0.9 * self.config.rate_window
+        while len(sent) > 2 and sent[1][0] <= horizon:
+            sent.popleft()
+        if len(sent) < 2:
+            return None
+        t0, b0 = sent[0]
+        return None if cur.t <= t0 else (cur.output_bytes - b0) * 8 / (cur.t - t0) / 1000
+
     def update(self, cur: Sample) -> Health:
         prev, self._prev = self._prev, cur
-        rate = kbps(prev, cur)
+        rate = self.rate(cur)
         lost = drops(prev, cur)
         c = self.config
         if not (cur.connected and cur.active) or cur.reconnecting:

@@ -70,6 +70,17 @@ def summarise(samples: list[dict], scenes: list[dict]) -> dict[str, Any]:
                               for c in scenes]}
 
 
+def spells(states: list[str]) -> list[tuple[str, int, int]]:
+    """Runs of one state as (state, first index, index after the last)."""
+    out: list[tuple[str, int, int]] = []
+    for i, st in enumerate(states):
+        if out and out[-1][0] == st:
+            out[-1] = (st, out[-1][1], i + 1)
+        else:
+            out.append((st, i, i + 1))
+    return out
+
+
 def draw(samples: list[dict], scenes: list[dict], out: Path, title: str) -> None:
     import matplotlib
 
@@ -83,22 +94,29 @@ def draw(samples: list[dict], scenes: list[dict], out: Path, title: str) -> None
     fig, (ax1, ax2, ax3) = plt.subplots(3, 1, figsize=(12, 7), sharex=True,
                                         gridspec_kw={"height_ratios": [3, 2, 1]})
     colours = {"LOW": "#f5d76e", "OFFLINE": "#f1948a"}
-    for i, s in enumerate(samples):  # health as background bands
-        c = colours.get(s["state"])
-        if c and i + 1 < len(samples):
+    for state, i, j in spells([s["state"] for s in samples]):  # health as background bands
+        end = t[min(j, len(t) - 1)]  # until the next sample; a last spell to the end
+        if state in colours and end > t[i]:
             for ax in (ax1, ax2, ax3):
-                ax.axvspan(t[i], t[i + 1], color=c, alpha=0.5, lw=0)
+                ax.axvspan(t[i], end, color=colours[state], alpha=0.5, lw=0)
+    step = float(np.median(np.diff(t))) * 60 if len(t) > 1 else 1.0  # seconds per sample
     ax1.plot(t, raw, lw=0.7, color="#7fb3d5", label="kbps (1 s)")
-    ax1.plot(t, bitrate.smooth(kb, 10), lw=1.6, color="#1f618d", label="kbps (smoothed)")
+    ax1.plot(t, bitrate.smooth(kb, max(2, round(10 / max(step, 0.01)))), lw=1.6,
+             color="#1f618d", label="kbps (10 s average)")
     ax1.set_ylabel("kbps")
     ax1.set_ylim(bottom=0)
     ax1.legend(loc="lower left", fontsize=8)
-    width = (t[1] - t[0]) if len(t) > 1 else 1 / 60
-    bottom = np.zeros(len(samples))
+    # Drops summed into at most ~600 bars: a three-hour stream has ~40 000 samples.
+    per_bar = max(1, int(np.ceil(len(samples) / 600)))
+    starts = np.arange(0, len(samples), per_bar)
+    width = (t[-1] - t[0]) / len(starts) if len(t) > 1 else 1 / 60
+    bottom = np.zeros(len(starts))
     for cause, colour in (("network", "#c0392b"), ("encoder", "#8e44ad"),
                           ("render", "#d68910")):
-        v = np.array([s.get("drops", {}).get(cause, 0) for s in samples], dtype=float)
-        ax2.bar(t, v, width=width, bottom=bottom, color=colour, label=cause, align="edge")
+        v = np.add.reduceat(np.array([s.get("drops", {}).get(cause, 0) for s in samples],
+                                     dtype=float), starts)
+        ax2.bar(t[starts], v, width=width, bottom=bottom, color=colour, label=cause,
+                align="edge")
         bottom += v
     ax2.set_ylabel("dropped frames")
     ax2.legend(loc="upper left", fontsize=8)

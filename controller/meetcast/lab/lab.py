@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import signal
+import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +26,15 @@ from .pulse import Pulse
 from .xvfb import Xvfb
 
 SCRIPT = Path(__file__).resolve().parents[3] / "obs_scripts" / "meetcast_obs.py"
+
+
+def _exit_on_sigterm() -> None:
+    """A benchmark stopped with ``kill`` or ``timeout`` must not leave OBS, Xvfb, PulseAudio
+    and nginx running: SIGTERM becomes SystemExit, so every ``with Lab()`` and ``finally``
+    stops its services. Only in the main thread, and only where nobody chose a handler."""
+    if (threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL):
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
 
 
 @dataclass
@@ -67,6 +79,7 @@ class Lab:
     # -- lifecycle -----------------------------------------------------------------------
     def start(self, timeout: float = 60.0) -> Lab:
         t0 = time.monotonic()
+        _exit_on_sigterm()
         try:
             self.xvfb.start()
             self.pulse.start()
