@@ -78,7 +78,7 @@ def in_watch_beside_bare(lab: Lab, n: int) -> tuple[list[float], list[float], li
         order = dock_order(link.call("GetSceneList"))
     keys = {SCENE_BRB: str(order.index(SCENE_BRB) + 1),
             SCENE_ZOOM: str(order.index(SCENE_ZOOM) + 1)}
-    session = Session(lab.connection, {}, interval=1.0).open()
+    session = Session(lab.connection, {}, interval=WatchSettings().interval).open()
     app = WatchApp(session, WatchSettings(), seconds=0)
     client = bare_client(lab)
     bare: list[float] = []
