@@ -260,7 +260,7 @@ class WatchApp(App[int]):
         muted = not bool(snap and snap.mic_muted)
 
         def go() -> None:
-            self.session.call("SetInputMute", {"inputName": MIC_SOURCE, "inputMuted": muted})
+            self.session.set_mute(muted)
             self._note(f"“{MIC_SOURCE}” {'muted' if muted else 'unmuted'}")
 
         self._in_thread(go, "mute")

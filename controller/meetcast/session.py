@@ -36,6 +36,9 @@ AUTH_RETRIES = 3  # refused handshakes in a row before the password is taken as 
 # (the socket's send buffer takes the data until it is full), so a once-a-second poll could
 # add a whole second to the organiser's warning: bench/reaction.py compares the two.
 POLL_INTERVAL = 0.25
+# The scene list and the microphone are asked for at most this often: they change by hand, and
+# each request also costs OBS's UI thread, which a scene switch needs at the same moment.
+SLOW_POLL = 1.0
 
 
 @dataclass
@@ -130,6 +133,8 @@ class Session:
         self._scenes: list[str] = []
         self._pending: tuple[str, float] | None = None  # (scene we asked for, until when)
         self._mic_ok = True
+        self._mic: bool | None = None  # the microphone's mute as last asked
+        self._slow_at = float("-inf")  # when the scene and microphone were last asked
         self._attempt = 0
         self._auth_failures = 0
         self._next_attempt = 0.0
@@ -195,6 +200,7 @@ class Session:
             self._link = link
         away = now - (self._lost_at or now)
         self._mic_ok = True
+        self._slow_at = float("-inf")  # ask for the scene and microphone at once
         self._emit("back", f"reconnected to OBS at {self.conn} after {away:.1f} s")
 
     def call(self, request: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -220,6 +226,12 @@ class Session:
         self._pending = (scene, time.monotonic() + 2.0)
         self._note_scene(scene, previous, by)
         return confirmed
+
+    def set_mute(self, muted: bool) -> None:
+        """Mute or unmute the microphone; the next sample shows it without waiting for the
+        once-a-second ask."""
+        self.call("SetInputMute", {"inputName": MIC_SOURCE, "inputMuted": muted})
+        self._mic = muted
 
     def _note_scene(self, scene: str | None, previous: str | None, by: str) -> None:
         if scene == self._scene and by == "obs":
@@ -248,22 +260,11 @@ class Session:
                 stats = self.call("GetStats")
                 sample = hl.Sample.from_obs(now, stream, stats)
                 live_s = float(stream.get("outputDuration") or 0) / 1000
-                scene_list = self.call("GetSceneList")
-                scene = scene_list.get("currentProgramSceneName")
-                self._scenes = dock_order(scene_list)
-                pending = self._pending
-                if pending and (scene == pending[0] or now > pending[1]):
-                    self._pending = pending = None
-                if scene != self._scene and pending is None:
-                    self._note_scene(scene, self._scene, "obs")
-                if self._mic_ok:
-                    try:
-                        mic = bool(self.call("GetInputMute", {"inputName": MIC_SOURCE})
-                                   .get("inputMuted"))
-                    except NotConnected:
-                        raise
-                    except ObsError:
-                        self._mic_ok = False  # no such input in this collection
+                if now - self._slow_at >= SLOW_POLL * 0.95 or self._pending:
+                    self._slow_at = now
+                    mic = self._poll_scene_and_mic(now)
+                else:
+                    mic = self._mic
             except NotConnected:
                 sample = hl.Sample.disconnected(now)
             except ObsError as exc:
@@ -282,6 +283,27 @@ class Session:
             cb(snap)
         self._auto_brb(snap)
         return snap
+
+    def _poll_scene_and_mic(self, now: float) -> bool | None:
+        """The program scene (noting a change made elsewhere) and the microphone's mute."""
+        scene_list = self.call("GetSceneList")
+        scene = scene_list.get("currentProgramSceneName")
+        self._scenes = dock_order(scene_list)
+        pending = self._pending
+        if pending and (scene == pending[0] or now > pending[1]):
+            self._pending = pending = None
+        if scene != self._scene and pending is None:
+            self._note_scene(scene, self._scene, "obs")
+        self._mic = None
+        if self._mic_ok:
+            try:
+                self._mic = bool(self.call("GetInputMute", {"inputName": MIC_SOURCE})
+                                 .get("inputMuted"))
+            except NotConnected:
+                raise
+            except ObsError:
+                self._mic_ok = False  # no such input in this collection
+        return self._mic
 
     def _auto_brb(self, snap: Snapshot) -> None:
         want = self.auto_brb.decide(snap.health, snap.scene)
