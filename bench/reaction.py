@@ -94,9 +94,10 @@ def run(scenario: str, kbps: int, narrow_s: float, interval: float) -> dict:
             start_stream(lab)
             time.sleep(3)
             cfg = {"auto_brb": {"enabled": "auto-BRB" in scenario}}
+            # kept per run (the session record, 4 samples a second) for a look afterwards
             record = Path(tempfile.gettempdir()) / (
-                "meetcast-reaction-" + re.sub(r"\W+", "-", scenario.lower()) + ".jsonl")
-            record.unlink(missing_ok=True)
+                "meetcast-reaction-" + re.sub(r"\W+", "-", scenario.lower())
+                + time.strftime("-%H%M%S.jsonl"))
             session = Session(lab.connection, cfg, interval=interval, record=record).open()
             snaps: list[tuple[float, Snapshot]] = []
             events: list[tuple[float, Event]] = []
