@@ -73,13 +73,17 @@ def main() -> None:
         time.sleep(10)  # start-up (imports, first paint) is not the steady state
         t_start, c_start = time.monotonic(), cpu_seconds(proc.pid)
         points = [(0.0, c_start, rss_mb(proc.pid))]
+        obs_gone = None  # when OBS was found gone: then watch measured its reconnecting
         while time.monotonic() - t_start < seconds:
             time.sleep(10)
             points.append((time.monotonic() - t_start, cpu_seconds(proc.pid), rss_mb(proc.pid)))
+            if obs_gone is None and not lab.obs.alive():
+                obs_gone = points[-1][0]
         proc.terminate()
         proc.wait(timeout=20)
         os.close(master)
-        stop_stream(lab)
+        if obs_gone is None:
+            stop_stream(lab)
     rows = []
     step = 6 if seconds >= 120 else 1  # one row a minute (every 10 s for short runs)
     for i in range(step, len(points), step):
@@ -95,6 +99,10 @@ def main() -> None:
           f" RSS {mems[0]:.1f} → {mems[-1]:.1f} MB (min {min(mems):.1f}, max {max(mems):.1f}; "
           f"goal flat, < 100 MB): {'met' if max(mems) < 100 else 'NOT met'}; "
           f"{drained[0] / 1024:.0f} KiB of terminal output")
+    if obs_gone is not None:
+        print(f"NOT VALID: the lab's OBS was gone by {obs_gone:.0f} s (crashed or killed from "
+              f"outside); from then on watch was reconnecting, not watching a stream")
+        sys.exit(1)
 
 
 if __name__ == "__main__":
