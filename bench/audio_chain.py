@@ -54,7 +54,8 @@ def run(args: argparse.Namespace) -> dict:
     chosen = {k: v for k, v in configs(args.chain).items() if k in args.configs}
     rows: dict[tuple[str, str, float], list[dict]] = {}
     cfg = ObsConfig(base_size=(320, 180), output_size=(320, 180), fps=10, video_kbps=300)
-    with Lab(cfg, with_script=False) as lab, tempfile.TemporaryDirectory() as tmp:
+    # with the script: it drives the chain's Leveller gain (the chain itself is set per config)
+    with Lab(cfg, with_script=True) as lab, tempfile.TemporaryDirectory() as tmp:
         for r in range(args.runs):
             for name, specs in chosen.items():
                 with lab.link() as link:
