@@ -246,7 +246,8 @@ def resolve(chain: Chain, offered_methods: Iterable[str] = BUILTIN_METHODS) -> l
             method = pick_method(step.methods, offered)
             settings = {"method": method, **_method_settings(method, settings)}
         if step.leveller is not None:  # carried on the filter, where the script reads it
-            settings[names.LEVELLER_SETTINGS_KEY] = dict(step.leveller)
+            ceiling = chain.steps[-1].settings.get("threshold", 0.0)  # the chain's limiter
+            settings[names.LEVELLER_SETTINGS_KEY] = {**step.leveller, "ceiling_dbfs": ceiling}
         out.append(FilterSpec(step.filter_name, step.kind, settings))
     return out
 

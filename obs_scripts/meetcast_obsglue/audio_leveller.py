@@ -50,17 +50,18 @@ class _Driver:
 
 _watched: tuple[str, ...] = ()
 _drivers: dict[str, _Driver] = {}
-_levels: dict[int, list[float]] = {}  # param -> block levels (dBFS) since the last tick
+_levels: dict[int, list[tuple[float, float]]] = {}  # param -> (RMS, peak) dBFS per block
 _next_param = 1
 _timer_on = False
 _paused = 0
 
 
 def _on_levels(param: int | None, magnitude, peak, input_peak) -> None:
-    """Audio thread: remember the block's level (the loudest channel; unused ones are -inf)."""
+    """Audio thread: remember the block's RMS and peak (the loudest channel; unused: -inf)."""
     buf = _levels.get(param or 0)
     if buf is not None:
-        buf.append(max(magnitude[i] for i in range(c.MAX_AUDIO_CHANNELS)))
+        buf.append((max(magnitude[i] for i in range(c.MAX_AUDIO_CHANNELS)),
+                    max(peak[i] for i in range(c.MAX_AUDIO_CHANNELS))))
 
 
 # Referenced for as long as the module lives: OBS holds a raw pointer to it while attached.
@@ -175,7 +176,8 @@ def _drive(name: str) -> None:
             levels, _levels[d.param] = _levels[d.param], []
             if not c.enabled(gain):  # the user switched the Leveller off: leave it be
                 return
-            want = d.core.feed(levels, dt, applied, c.fader_db(source), c.muted(source))
+            want = d.core.feed([rms for rms, _ in levels], dt, applied, c.fader_db(source),
+                               c.muted(source), peaks_dbfs=[pk for _, pk in levels])
             if abs(want - applied) >= MIN_CHANGE_DB:
                 c.set_double(gain, "db", round(want, 2))
         finally:
