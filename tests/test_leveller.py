@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from meetcast_core.leveller import Leveller, Settings, settings_from
+from meetcast_core.leveller import MAX_STEP_S, Leveller, Settings, settings_from
 
 TICK = 0.1  # the script feeds the leveller ten times a second ...
 BLOCKS = 5  # ... with the ~21 ms blocks OBS's meter saw meanwhile
@@ -157,3 +157,10 @@ def test_a_louder_speaker_through_the_limiter_is_levelled_within_seconds() -> No
         out[use_peaks] = -20.0 + lev.gain_db
     assert out[True] == pytest.approx(s.target_dbfs, abs=1.0), out
     assert out[True] < out[False], out
+
+
+def test_a_late_tick_does_not_make_a_jump() -> None:
+    lev = Leveller(Settings(slew_db_per_s=24.0))
+    before = lev.feed(speech(-50.0, 0.02), 0.02, 0.0)  # it has heard the speaker ...
+    after = lev.feed([], 3.0, before)  # ... and the next tick comes 3 s late
+    assert abs(after - before) <= 24.0 * MAX_STEP_S + 1e-9

@@ -59,6 +59,8 @@ class Settings:
     ceiling_margin_db: float = 1.0  # a block peaking within this of the ceiling was limited
 
 
+MAX_STEP_S = 0.25  # the gain moves by at most this much time's slew in one call
+
 SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Settings))
 
 
@@ -117,7 +119,7 @@ class Leveller:
             for level, peak in zip(levels, peaks, strict=False):
                 self._block(level - applied_gain_db - fader_db, block_s,
                             peak >= limit_at, applied_gain_db)
-        step = self.s.slew_db_per_s * dt
+        step = self.s.slew_db_per_s * min(dt, MAX_STEP_S)  # a late tick is no excuse to jump
         self.gain_db += _clip(self.target_gain_db - self.gain_db, -step, step)
         return self.gain_db
 
