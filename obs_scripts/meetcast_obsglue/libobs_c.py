@@ -62,9 +62,12 @@ def _candidates() -> list[str | None]:
     """Where libobs is, already loaded by OBS: the same module is returned, not a new copy."""
     if sys.platform == "win32":
         return ["obs.dll"]
-    if sys.platform == "darwin":  # OBS.app links libobs.framework; the process has its symbols
-        return [None, "@rpath/libobs.framework/Versions/A/libobs", "libobs.framework/libobs"]
-    return [None, "libobs.so.0", "libobs.so"]
+    # Names from libobs's CMake (checked against the source only, not on those systems):
+    # OUTPUT_NAME obs -> obs.dll, libobs.so.0 (SOVERSION 0), libobs.1.dylib on macOS up to
+    # OBS 29; libobs.framework from OBS 30. The process's own symbols (None) come first.
+    if sys.platform == "darwin":
+        return [None, "libobs.1.dylib", "@rpath/libobs.framework/Versions/A/libobs"]
+    return [None, "libobs.so.0"]
 
 
 @cache
