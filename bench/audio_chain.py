@@ -4,7 +4,9 @@ against OBS's own single RNNoise filter.
 Test signals are made here (espeak-ng speech with pauses; stationary pink noise + 50 Hz hum,
 or keyboard clicks between words; speech peaks at -30, -18, -6 dBFS), played into the lab's
 microphone, streamed by OBS to the lab's ingest, decoded, aligned with the clean speech and
-measured (meetcast.lab.audio_metrics). Several runs, since single runs spread.
+measured (meetcast.lab.audio_metrics). Several runs, since single runs spread. OBS runs with
+meetcast's script loaded: it drives a chain's Leveller gain (docs/audio-chain.md); the chain
+measured is put on the microphone over the websocket, replacing the one the script put there.
 
     flock /tmp/meetcast-heavy.lock env PYTHONPATH=controller:obs_scripts \\
         python bench/audio_chain.py --runs 3
@@ -54,7 +56,8 @@ def run(args: argparse.Namespace) -> dict:
     chosen = {k: v for k, v in configs(args.chain).items() if k in args.configs}
     rows: dict[tuple[str, str, float], list[dict]] = {}
     cfg = ObsConfig(base_size=(320, 180), output_size=(320, 180), fps=10, video_kbps=300)
-    with Lab(cfg, with_script=False) as lab, tempfile.TemporaryDirectory() as tmp:
+    # with the script: it drives the chain's Leveller gain (the chain itself is set per config)
+    with Lab(cfg, with_script=True) as lab, tempfile.TemporaryDirectory() as tmp:
         for r in range(args.runs):
             for name, specs in chosen.items():
                 with lab.link() as link:

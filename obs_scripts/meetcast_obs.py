@@ -77,6 +77,7 @@ def script_load(settings: object) -> None:
     state.settings = settings
     info(f"{meetcast_core.__version__} loaded")
     obs.obs_frontend_add_event_callback(_on_event)
+    _call("load")  # before anything that may fire nested frontend events (see the hooks)
     if current_scene_exists():  # added to a running OBS: FINISHED_LOADING is long past
         _collection_loaded()
 

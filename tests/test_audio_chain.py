@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from meetcast_core import audio_chain as ac
+from meetcast_core import leveller, names
 from meetcast_core.names import FILTER_PREFIX
 from meetcast_core.schema import SchemaError
 
@@ -69,6 +70,19 @@ LIMIT = {"name": "Limiter", "kind": "limiter_filter", "settings": {"threshold": 
     (_chain([{"name": "G", "kind": "gain_filter", "methods": ["rnnoise"]}, LIMIT]),
      "only for noise_suppress_filter_v2"),
     ({"name": "t"}, "steps: missing"),
+    (_chain([{"name": "Leveller", "kind": "compressor_filter", "leveller": {}}, LIMIT]),
+     "steps.[0].leveller: only on a gain_filter step named 'Leveller'"),
+    (_chain([{"name": "Gain", "kind": "gain_filter", "leveller": {}}, LIMIT]),
+     "named 'Leveller'"),
+    (_chain([{"name": "Leveller", "kind": "gain_filter", "settings": {"db": 3},
+              "leveller": {}}, LIMIT]), "settings.db: the leveller sets the gain"),
+    (_chain([{"name": "Leveller", "kind": "gain_filter",
+              "leveller": {"target_dbfs": 0}}, LIMIT]), "target_dbfs: 0 is out of range"),
+    (_chain([{"name": "Leveller", "kind": "gain_filter",
+              "leveller": {"attack": 1}}, LIMIT]), "attack: unknown key"),
+    (_chain([{"name": "Leveller", "kind": "gain_filter",
+              "leveller": {"min_gain_db": 10, "max_gain_db": 0}}, LIMIT]),
+     "min_gain_db 10 is above max_gain_db 0"),
 ])
 def test_bad_chain_is_one_line_naming_the_key(doc: dict, needle: str) -> None:
     with pytest.raises(SchemaError) as err:
@@ -193,3 +207,26 @@ def test_apply_checks_remove_index() -> None:
 def test_describe_is_readable() -> None:
     lines = ac.describe(ac.plan([], CHAIN[:1]))
     assert lines == [f"add {CHAIN[0].name} (noise_suppress_filter_v2)"]
+
+
+def test_leveller_settings_travel_on_the_gain_filter_and_never_fight_the_script() -> None:
+    """The driven step carries its settings to OBS; re-applying never resets the gain the
+    script has set (the planner does not own ``db``)."""
+    voice = ac.resolve(ac.load_named("voice"))
+    lev = next(f for f in voice if f.name == FILTER_PREFIX + names.LEVELLER_STEP)
+    assert lev.kind == ac.GAIN and "db" not in lev.settings
+    params = lev.settings[names.LEVELLER_SETTINGS_KEY]
+    assert leveller.settings_from(params).target_dbfs == params["target_dbfs"]
+    after = ac.apply([], ac.plan([], voice))
+    driven = [(n, k, {**s, "db": 17.3} if n == lev.name else s) for n, k, s in after]
+    assert ac.plan(driven, voice) == []
+
+
+def test_leveller_schema_knows_every_leveller_setting() -> None:
+    # all but the ceiling, which is the chain's limiter threshold (never set twice)
+    assert set(ac.LEVELLER.fields) | {"ceiling_dbfs", "ceiling_margin_db"} == set(
+        leveller.SETTING_NAMES)
+    voice = ac.load_named("voice")
+    lev = next(f for f in ac.resolve(voice) if f.kind == ac.GAIN)
+    assert lev.settings[names.LEVELLER_SETTINGS_KEY]["ceiling_dbfs"] == voice.steps[-1].settings[
+        "threshold"]

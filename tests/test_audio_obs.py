@@ -1,11 +1,15 @@
 """The audio chains in the real OBS: the script puts them on the picked sources at load, keeps
 the user's filters where they were, fixes stale/duplicate meetcast filters, re-applies as a
 no-op, removes only its own when switched off — and the chain audibly works: recorded noise
-in pauses is far lower and a quiet input comes out louder than without it."""
+in pauses is far lower and a quiet input comes out louder than without it. The script drives
+the Leveller's gain from what it hears, and lets go of it (meter, timer) when it goes."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,7 +19,14 @@ from meetcast.lab import SCRIPT, Lab, ObsConfig, audio_run, signals
 from meetcast.lab.checks import assert_clean_exit
 from meetcast.lab.obs import audio_device, scene_source
 from meetcast_core import audio_chain as ac
-from meetcast_core.names import DESKTOP_SOURCE, FILTER_PREFIX, MIC_SOURCE
+from meetcast_core.leveller import MAX_STEP_S
+from meetcast_core.names import (
+    DESKTOP_SOURCE,
+    FILTER_PREFIX,
+    LEVELLER_SETTINGS_KEY,
+    LEVELLER_STEP,
+    MIC_SOURCE,
+)
 
 pytestmark = pytest.mark.obs
 
@@ -119,3 +130,67 @@ def test_chain_cleans_and_levels_in_obs(lab: Lab, tmp_path: Path) -> None:
     assert with_chain.out.speech_dbfs >= without.out.speech_dbfs + 10, (with_chain.out,
                                                                         without.out)
     assert with_chain.out.peak_dbfs <= -1.0
+
+
+LEVELLER = FILTER_PREFIX + LEVELLER_STEP
+VOICE_LEVELLER = next(f for f in VOICE if f.name == LEVELLER).settings[LEVELLER_SETTINGS_KEY]
+
+
+def leveller_db(lab: Lab) -> float:
+    with lab.link() as link:
+        f = link.call("GetSourceFilter", {"sourceName": MIC_SOURCE, "filterName": LEVELLER})
+    return float(f["filterSettings"].get("db", 0.0))
+
+
+def play_watching_gain(lab: Lab, sig: signals.TestSignal, wav: Path
+                       ) -> list[tuple[float, float]]:
+    """Play ``sig`` into the microphone; (time, Leveller gain setting), 4 times a second."""
+    player = lab.pulse.play(signals.write_wav(wav, sig.noisy))
+    gains = []
+    while player.poll() is None:
+        time.sleep(0.25)
+        gains.append((time.monotonic(), leveller_db(lab)))
+    assert player.returncode == 0
+    return gains
+
+
+def test_leveller_gain_follows_the_speaker(lab: Lab, tmp_path: Path) -> None:
+    """The script sets the Leveller from what it hears: a loud speaker (speech peaks -6 dBFS)
+    gets little gain, a quiet one (-30 dBFS) about 24 dB more, found within seconds."""
+    assert f"leveller: driving '{LEVELLER}' on {MIC_SOURCE}" in lab.log()
+    clean = signals.speech(signals.PHRASES[:2], pause_s=0.5)
+    loud = play_watching_gain(lab, signals.make("stationary", -6.0, clean=clean),
+                              tmp_path / "loud.wav")
+    quiet = play_watching_gain(lab, signals.make("stationary", -30.0, clean=clean),
+                               tmp_path / "quiet.wav")
+    assert loud[-1][1] <= 8.0, loud
+    assert quiet[-1][1] >= loud[-1][1] + 15.0, (loud, quiet)
+    # no jumps: never faster than the chain allows (plus one late tick: we poll from outside)
+    slew = VOICE_LEVELLER["slew_db_per_s"]
+    for (t0, g0), (t1, g1) in itertools.pairwise(loud + quiet):
+        assert abs(g1 - g0) <= slew * (t1 - t0 + MAX_STEP_S), (loud, quiet)
+
+
+def wait_log(lab: Lab, cond: Callable[[str], bool], what: str, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond(lab.log()):
+        assert time.monotonic() < deadline, f"not in OBS's log within {timeout} s: {what}"
+        time.sleep(0.1)
+
+
+def test_leveller_lets_go_on_removal_and_unload(lab_factory, baseline_leaks: int) -> None:
+    """Removing the Leveller releases its meter; one put back over the websocket (as the
+    benchmark does) is driven again; unloading releases the rest: no leak at exit."""
+    lab = lab_factory()
+    driving = f"leveller: driving '{LEVELLER}' on {MIC_SOURCE}"
+    stopped = f"leveller: stopped on {MIC_SOURCE} (meter released)"
+    wait_log(lab, lambda log: driving in log, driving)
+    with lab.link() as link:
+        audio_filters.apply_chain(link, MIC_SOURCE, None)
+    wait_log(lab, lambda log: stopped in log, stopped)
+    with lab.link() as link:
+        audio_filters.apply_specs(link, MIC_SOURCE, VOICE)
+    wait_log(lab, lambda log: log.count(driving) == 2, "driven again")
+    report = lab.stop()
+    assert_clean_exit(report, baseline_leaks)  # no Python error, leaks not above OBS alone
+    assert report.log.count(stopped) == 2  # the removal, then the unload

@@ -71,6 +71,21 @@ SETTINGS: dict[str, Schema] = {
 }
 KINDS: tuple[str, ...] = tuple(SETTINGS)
 
+# The slow leveller's settings (meetcast_core.leveller.Settings), on a gain step only.
+LEVELLER = Schema({
+    "target_dbfs": _num(-40, -6, "speech level to reach (the leveller's gated average)"),
+    "gate_dbfs": _num(-90, -30, "quieter than this before the gain: a pause"),
+    "relative_gate_db": _num(6, 40, "this far below the short average: not counted"),
+    "average_s": _num(1, 60, "speech time of the long average"),
+    "short_s": _num(0.1, 5, "speech time of the short average"),
+    "new_speaker_db": _num(3, 30, "short vs long average difference meaning a new level"),
+    "new_speaker_s": _num(0.2, 10, "... when it lasts this long (speech time)"),
+    "pull_limit_db": _num(1, 40, "one block pulls the average as if at most this far"),
+    "min_gain_db": _num(-30, 30), "max_gain_db": _num(-30, 30),
+    "slew_db_per_s": _num(0.5, 60, "fastest gain change"),
+    "min_fader_db": _num(-100, 0, "a fader below this counts as muted"),
+})
+
 
 def _step_name_ok(value: str) -> str | None:
     if not value.strip() or value != value.strip():
@@ -86,6 +101,9 @@ STEP = Schema({
     "methods": Field(ListOf(Field(str, choices=METHODS), min_len=1), required=False,
                      doc="noise suppression only: methods to use, the first OBS offers"),
     "settings": Field(dict, required=False, default={}),
+    "leveller": Field(LEVELLER, required=False,
+                      doc=f"a gain step named {names.LEVELLER_STEP!r} only: the script drives its "
+                          f"gain as a slow leveller with these settings"),
     "why": Field(str, required=False, doc="what the measurement showed"),
 })
 
@@ -103,6 +121,7 @@ class Step:
     kind: str
     settings: dict[str, Any]
     methods: tuple[str, ...] = ()
+    leveller: dict[str, Any] | None = None  # the script drives this step's gain
 
     @property
     def filter_name(self) -> str:
@@ -134,7 +153,10 @@ def parse(data: Any, file: str | Path) -> Chain:
             methods = METHODS
         if methods and kind != NOISE_SUPPRESS:
             raise SchemaError(f"{where}.methods: only for {NOISE_SUPPRESS}")
-        steps.append(Step(raw["name"], kind, settings, methods))
+        lev = raw.get("leveller")
+        if lev is not None:
+            _check_leveller(raw["name"], kind, settings, lev, where)
+        steps.append(Step(raw["name"], kind, settings, methods, lev))
     last = steps[-1]
     if last.kind != LIMITER:
         raise SchemaError(f"{file}: steps: the last step must be a {LIMITER} "
@@ -144,6 +166,19 @@ def parse(data: Any, file: str | Path) -> Chain:
                           f"ceiling must be set at or below {CEILING_MAX_DBFS} dBFS")
     return Chain(name=doc["name"], steps=tuple(steps), description=doc.get("description", ""),
                  target=doc.get("for", "microphone"))
+
+
+def _check_leveller(name: str, kind: str, settings: dict[str, Any], lev: dict[str, Any],
+                    where: str) -> None:
+    """A driven step is the gain filter the script looks for, and only the script sets it."""
+    if kind != GAIN or name != names.LEVELLER_STEP:
+        raise SchemaError(f"{where}.leveller: only on a {GAIN} step named "
+                          f"{names.LEVELLER_STEP!r} (the script drives the filter by that name)")
+    if "db" in settings:
+        raise SchemaError(f"{where}.settings.db: the leveller sets the gain; leave it out")
+    lo, hi = lev.get("min_gain_db", -10.0), lev.get("max_gain_db", 30.0)
+    if lo > hi:
+        raise SchemaError(f"{where}.leveller: min_gain_db {lo} is above max_gain_db {hi}")
 
 
 def load(path: Path) -> Chain:
@@ -210,6 +245,9 @@ def resolve(chain: Chain, offered_methods: Iterable[str] = BUILTIN_METHODS) -> l
         if step.kind == NOISE_SUPPRESS:
             method = pick_method(step.methods, offered)
             settings = {"method": method, **_method_settings(method, settings)}
+        if step.leveller is not None:  # carried on the filter, where the script reads it
+            ceiling = chain.steps[-1].settings.get("threshold", 0.0)  # the chain's limiter
+            settings[names.LEVELLER_SETTINGS_KEY] = {**step.leveller, "ceiling_dbfs": ceiling}
         out.append(FilterSpec(step.filter_name, step.kind, settings))
     return out
 

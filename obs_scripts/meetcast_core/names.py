@@ -32,6 +32,11 @@ PROFILE_PREFIX = "meetcast-"
 # so that re-applying finds and updates them and removing takes only them.
 FILTER_PREFIX = "meetcast: "
 
+# The chain step the script drives as a slow leveller ("meetcast: Leveller", a gain filter),
+# and the key in that filter's settings that carries the leveller's own settings.
+LEVELLER_STEP = "Leveller"
+LEVELLER_SETTINGS_KEY = "meetcast_leveller"
+
 # OBS's own names for the global audio devices in a fresh collection.
 MIC_SOURCE = "Mic/Aux"
 DESKTOP_SOURCE = "Desktop Audio"

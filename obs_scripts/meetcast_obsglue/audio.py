@@ -23,7 +23,7 @@ from meetcast_core import audio_chain as ac
 from meetcast_core import names
 from meetcast_core.schema import SchemaError
 
-from . import state
+from . import audio_leveller, state
 from .obsutil import data_from, info, source_by_name, warn
 
 ENABLED = "audio_enabled"
@@ -72,9 +72,18 @@ def collection_loaded(settings: Any) -> None:
     apply_all(settings)
 
 
+def load() -> None:
+    audio_leveller.start()
+
+
+def collection_cleanup() -> None:
+    audio_leveller.release()  # the sources are about to go: their meters first
+
+
 def unload() -> None:
     global _methods
     _methods = None
+    audio_leveller.stop()
 
 
 # -- applying --------------------------------------------------------------------------------
@@ -93,8 +102,15 @@ def wanted(settings: Any) -> dict[str, str]:
 
 
 def apply_all(settings: Any) -> None:
-    """Every audio source gets its picked chain, or loses meetcast's audio filters."""
+    """Every audio source gets its picked chain, or loses meetcast's audio filters; then the
+    picked sources' Leveller filters are driven (``audio_leveller``)."""
     picks = wanted(settings)
+    with audio_leveller.paused():  # no meter attached while obspython edits filters
+        _apply_all(picks)
+    audio_leveller.watch(picks)
+
+
+def _apply_all(picks: dict[str, str]) -> None:
     chains: dict[str, ac.Chain] = {}
     for chain_name in set(picks.values()):
         try:
