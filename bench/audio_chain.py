@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> dict:
                         "noise": res.out.noise_dbfs, "speech": res.out.speech_dbfs,
                         "snr_gain": res.snr_gain_db, "preservation": res.out.preservation,
                         "peak": res.out.peak_dbfs, "in_noise": res.inp.noise_dbfs,
-                        "in_speech": res.inp.speech_dbfs})
+                        "in_speech": res.inp.speech_dbfs, "lag_s": res.out.lag_s})
         report = lab.stop()
     return {"rows": rows, "leaks": report.leaks, "runs": args.runs,
             "seconds_per_signal": len(clean) / signals.RATE}
