@@ -22,6 +22,7 @@ import argparse
 import json
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -33,7 +34,7 @@ import numpy as np  # noqa: E402
 from meetcast import audio_filters  # noqa: E402
 from meetcast.lab import Lab, ObsConfig, audio_run, signals  # noqa: E402  # noqa: E402
 from meetcast_core import audio_chain as ac  # noqa: E402
-from meetcast_core.names import MIC_SOURCE, filter_name  # noqa: E402
+from meetcast_core.names import LEVELLER_STEP, MIC_SOURCE, filter_name  # noqa: E402
 
 LEVELS = (-30.0, -18.0, -6.0)
 GOAL_SNR = {"stationary": 35.0, "clicks": 20.0}
@@ -47,6 +48,46 @@ def configs(chain_path: Path) -> dict[str, list[ac.FilterSpec]]:
                              {"method": "rnnoise"})]
     return {"none": [], "rnnoise": rnnoise,
             "meetcast": ac.resolve(ac.load(chain_path), ac.BUILTIN_METHODS)}
+
+
+class GainTrace:
+    """The Leveller's gain setting and the stream state, polled 10×/s in a thread, so an
+    outlier can be put beside what the leveller did while that signal played."""
+
+    def __init__(self, lab: Lab) -> None:
+        self.lab, self.points, self.active_at = lab, [], None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def __enter__(self) -> GainTrace:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _poll(self) -> None:
+        name = filter_name(LEVELLER_STEP)
+        with self.lab.link() as link:
+            while not self._stop.wait(0.1):
+                now = time.monotonic()
+                if self.active_at is None and link.call("GetStreamStatus").get("outputActive"):
+                    self.active_at = now
+                try:
+                    db = link.call("GetSourceFilter", {"sourceName": MIC_SOURCE,
+                                                       "filterName": name})["filterSettings"]
+                except Exception:  # no Leveller in this configuration
+                    continue
+                self.points.append((now, float(db.get("db", 0.0))))
+
+    def span(self, start_s: float, seconds: float) -> tuple[float, float] | None:
+        """(lowest, highest) gain while a signal found ``start_s`` into the stream played."""
+        if self.active_at is None:
+            return None
+        t0 = self.active_at + start_s
+        vals = [db for t, db in self.points if t0 <= t <= t0 + seconds]
+        return (min(vals), max(vals)) if vals else None
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -63,7 +104,9 @@ def run(args: argparse.Namespace) -> dict:
                 with lab.link() as link:
                     audio_filters.apply_specs(link, MIC_SOURCE, specs)
                 t0 = time.monotonic()
-                results = audio_run.run(lab, sigs, Path(tmp) / f"{name}-{r}", args.warmup)
+                with GainTrace(lab) as trace:
+                    results = audio_run.run(lab, sigs, Path(tmp) / f"{name}-{r}",
+                                            args.warmup)
                 print(f"run {r + 1}/{args.runs} {name}: {time.monotonic() - t0:.0f} s",
                       file=sys.stderr)
                 for res in results:
@@ -72,7 +115,9 @@ def run(args: argparse.Namespace) -> dict:
                         "noise": res.out.noise_dbfs, "speech": res.out.speech_dbfs,
                         "snr_gain": res.snr_gain_db, "preservation": res.out.preservation,
                         "peak": res.out.peak_dbfs, "in_noise": res.inp.noise_dbfs,
-                        "in_speech": res.inp.speech_dbfs, "lag_s": res.out.lag_s})
+                        "in_speech": res.inp.speech_dbfs, "lag_s": res.out.lag_s,
+                        "gain_db": trace.span(res.out.lag_s,
+                                              len(res.signal.clean) / signals.RATE)})
         report = lab.stop()
     return {"rows": rows, "leaks": report.leaks, "runs": args.runs,
             "seconds_per_signal": len(clean) / signals.RATE}
