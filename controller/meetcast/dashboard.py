@@ -29,13 +29,12 @@ from meetcast_core.names import MIC_SOURCE
 
 from . import bitrate
 from .obslink import ObsError
-from .session import Event, Session, Snapshot
+from .session import SHOW_EVERY, Event, Session, Snapshot
 from .settings import WatchSettings, hms, money
 
 STATE_STYLE = {hl.OK: "bold black on green", hl.LOW: "bold black on yellow",
                hl.OFFLINE: "bold white on red"}
-HISTORY = 120  # bars in the sparkline: two minutes
-SPARK_STEP = 0.95  # seconds per bar (a little under one, for the timer's jitter)
+HISTORY = 120  # bars in the sparkline: two minutes, one a second
 
 
 class Confirm(ModalScreen[bool]):
@@ -84,7 +83,7 @@ class WatchApp(App[int]):
         self.settings = settings
         self.seconds = seconds
         self.kbps: deque[float | None] = deque(maxlen=HISTORY)
-        self._spark_t = -SPARK_STEP
+        self._spark_t = -SHOW_EVERY
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self.shown: Snapshot | None = None
         self._actions: queue.SimpleQueue | None = None
@@ -101,11 +100,7 @@ class WatchApp(App[int]):
         pass
 
     def _on_snapshot(self, snap: Snapshot) -> None:
-        # The poller samples several times a second so that a verdict comes quickly; the
-        # screen follows it at once only when the verdict or the scene changes.
-        shown = self.shown
-        if (shown is None or snap.health.state != shown.health.state
-                or snap.scene != shown.scene or snap.connected != shown.connected):
+        if snap.news_since(self.shown):  # the rest waits for the once-a-second refresh
             self.post_message(self.News())
 
     def _on_event(self, ev: Event) -> None:
@@ -151,7 +146,7 @@ class WatchApp(App[int]):
             self._top(snap)
             return
         self.shown = snap
-        if snap.t - self._spark_t >= SPARK_STEP:  # one bar per second, however often it polls
+        if snap.t - self._spark_t >= SHOW_EVERY:  # one bar per second, however often it polls
             self._spark_t = snap.t
             self.kbps.append(snap.health.kbps)
             self.query_one("#spark", Sparkline).data = [k or 0.0 for k in self.kbps]

@@ -39,6 +39,8 @@ POLL_INTERVAL = 0.25
 # The scene list and the microphone are asked for at most this often: they change by hand, and
 # each request also costs OBS's UI thread, which a scene switch needs at the same moment.
 SLOW_POLL = 1.0
+# What people see moves once a second (a little under, for the timers' jitter).
+SHOW_EVERY = 0.95
 
 
 @dataclass
@@ -56,6 +58,17 @@ class Snapshot:
     totals: hl.Drops = field(default_factory=hl.Drops)  # since the session began
     poll_ms: float = 0.0  # how long this poll's requests took
     live_s: float = 0.0  # how long OBS has been streaming (GetStreamStatus.outputDuration)
+
+    def news_since(self, shown: Snapshot | None) -> bool:
+        """Whether a person looking at ``shown`` must see this one now: the poller samples
+        several times a second, but screens and lines move once a second (SHOW_EVERY), and at
+        once only when the verdict, the scene or the connection changed."""
+        return (shown is None or self.health.state != shown.health.state
+                or self.scene != shown.scene or self.connected != shown.connected)
+
+    def due_after(self, shown: Snapshot | None) -> bool:
+        """A second (SHOW_EVERY) has passed since ``shown``, or there is news."""
+        return self.news_since(shown) or self.t - shown.t >= SHOW_EVERY
 
 
 @dataclass
@@ -262,9 +275,8 @@ class Session:
                 live_s = float(stream.get("outputDuration") or 0) / 1000
                 if now - self._slow_at >= SLOW_POLL * 0.95 or self._pending:
                     self._slow_at = now
-                    mic = self._poll_scene_and_mic(now)
-                else:
-                    mic = self._mic
+                    self._poll_scene_and_mic(now)
+                mic = self._mic
             except NotConnected:
                 sample = hl.Sample.disconnected(now)
             except ObsError as exc:
@@ -284,7 +296,7 @@ class Session:
         self._auto_brb(snap)
         return snap
 
-    def _poll_scene_and_mic(self, now: float) -> bool | None:
+    def _poll_scene_and_mic(self, now: float) -> None:
         """The program scene (noting a change made elsewhere) and the microphone's mute."""
         scene_list = self.call("GetSceneList")
         scene = scene_list.get("currentProgramSceneName")
@@ -303,7 +315,6 @@ class Session:
                 raise
             except ObsError:
                 self._mic_ok = False  # no such input in this collection
-        return self._mic
 
     def _auto_brb(self, snap: Snapshot) -> None:
         want = self.auto_brb.decide(snap.health, snap.scene)

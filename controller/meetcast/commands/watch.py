@@ -62,23 +62,15 @@ def line(s: Snapshot) -> str:
 
 
 def run_lines(session: Session, seconds: float, as_json: bool) -> int:
-    printed: list[Snapshot] = []  # the last line printed for a person
-
-    def for_a_person(s: Snapshot) -> bool:
-        """A line a second, and one at once when the verdict or the scene changes; JSON
-        (for programs) gets every sample."""
-        last = printed[-1] if printed else None
-        if (last is None or s.t - last.t >= 0.95 or s.health.state != last.health.state
-                or s.scene != last.scene):
-            printed[:] = [s]
-            return True
-        return False
+    printed: Snapshot | None = None  # the last line printed for a person
 
     def on_snap(s: Snapshot) -> None:
+        nonlocal printed
         try:
-            if as_json:
+            if as_json:  # programs get every sample; a person a line a second, or news
                 print(json.dumps(sample_record(s), ensure_ascii=False), flush=True)
-            elif for_a_person(s):
+            elif s.due_after(printed):
+                printed = s
                 print(line(s), flush=True)
         except BrokenPipeError:  # `meetcast watch --json | head`: the reader is gone
             session.request_stop()
