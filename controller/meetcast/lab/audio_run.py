@@ -129,7 +129,12 @@ def measure_all(recorded: np.ndarray, signals: list[TestSignal],
     return results
 
 
-def run(lab: Lab, signals: list[TestSignal], workdir: Path,
-        warmup_s: float = 0.0) -> list[Result]:
+def run(lab: Lab, signals: list[TestSignal], workdir: Path, warmup_s: float = 0.0,
+        keep: bool = False) -> list[Result]:
+    """Record and measure; with ``keep``, the decoded recording stays in ``workdir`` as
+    ``recording.npy`` (float32, RATE Hz), so an odd figure can be looked at afterwards."""
     workdir.mkdir(parents=True, exist_ok=True)
-    return measure_all(record(lab, signals, workdir, warmup_s), signals, warmup_s)
+    recorded = record(lab, signals, workdir, warmup_s)
+    if keep:
+        np.save(workdir / "recording.npy", recorded.astype(np.float32))
+    return measure_all(recorded, signals, warmup_s)
