@@ -20,7 +20,11 @@ This module is the decision, over plain numbers, so it is tested without OBS:
   laugh barely moves it. It starts as a plain running mean, so the first sentence sets it.
 - A new speaker (or a microphone moved): when a short (0.3 s) average stays 6 dB or more
   away from the long one for half a second of speech, the long one restarts from it — a
-  cough is too short for that (it moves the gain by under 2 dB).
+  cough is too short for that (it moves the gain by under 2 dB). Only coming back within
+  3 dB cancels the count: real speech dips between syllables, so the short average of a
+  speaker 12 dB louder than the last hovered around 6 dB away while the long one crept up,
+  and with every dip resetting the count, that speaker was levelled only after 9 s of
+  speech (tests/test_leveller_speech.py).
 - The gain is target minus that level, clamped, and moves at a limited rate (no jumps). In
   pauses nothing is learnt, so the target gain holds; muted (or faded out), everything holds.
 - The meter sits after the chain's limiter. Were the gain too high (the previous speaker was
@@ -154,11 +158,12 @@ class Leveller:
 
     def _watch_for_new_speaker(self, block_s: float) -> None:
         """Restart the long average when the short one stays far from it."""
-        if abs(self.short_db - self.level_db) > self.s.new_speaker_db:
+        away = abs(self.short_db - self.level_db)
+        if away > self.s.new_speaker_db:
             self._away_s += block_s
             if self._away_s >= self.s.new_speaker_s:
                 self._restart(self.short_db, block_s)
-        else:
+        elif away < self.s.new_speaker_db / 2:
             self._away_s = 0.0
 
     def _restart(self, level_db: float, weight_s: float) -> None:
