@@ -180,28 +180,6 @@ def test_profile_folder_found_by_the_name_inside() -> None:
     assert op.find_profile_dir(inis, "meetcast-low-bandwidth") is None
 
 
-def test_switch_plan() -> None:
-    S = op.Step
-    # first apply: OBS creates the profile, files go in, bounce through the user's profile
-    assert op.plan_switch("Untitled", "meetcast-a", False, True, ["Untitled"]) == [
-        S("create", "meetcast-a"), S("write"), S("switch", "Untitled"), S("switch", "meetcast-a")]
-    # known, not current: write and switch
-    assert op.plan_switch("Untitled", "meetcast-a", True, True, ["Untitled"]) == [
-        S("write"), S("switch", "meetcast-a")]
-    # current and unchanged: nothing
-    assert op.plan_switch("meetcast-a", "meetcast-a", True, False, ["Untitled"]) == [
-        S("write"), S("nothing")]
-    # current and changed: away and back so OBS re-reads the files
-    assert op.plan_switch("meetcast-a", "meetcast-a", True, True, ["Untitled", "meetcast-b"]
-                          ) == [S("write"), S("switch", "Untitled"), S("switch", "meetcast-a")]
-    # unchanged, but a new profile file got its folder: a bounce makes OBS list it
-    assert op.plan_switch("meetcast-a", "meetcast-a", True, False, ["Untitled"],
-                          new_folders=True) == [
-        S("write"), S("switch", "Untitled"), S("switch", "meetcast-a")]
-    # no other profile to bounce through: written, effective at restart
-    assert op.plan_switch("meetcast-a", "meetcast-a", True, True, []) == [S("write")]
-
-
 def test_listing_and_use_resolution(shipped) -> None:
     rows = op.listing(["Untitled", "meetcast-meetup-720p30"], "meetcast-meetup-720p30",
                       list(shipped.values()))

@@ -178,45 +178,6 @@ def describe_service(service: Mapping[str, Any] | None) -> str:
     return f"{service.get('type')} → {where} ({has_key})"
 
 
-# --- switching ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Step:
-    """One thing the glue does to OBS: ``create`` a profile (OBS makes its folder and switches
-    to it), ``write`` the files, ``switch`` to a profile, or ``nothing``."""
-
-    action: str
-    profile: str = ""
-
-
-def plan_switch(current: str, chosen: str, chosen_exists: bool, chosen_changes: bool,
-                others: list[str], new_folders: bool = False) -> list[Step]:
-    """How to end on ``chosen`` with its new files loaded.
-
-    OBS loads a profile's files only when it switches to it, switching to the current profile
-    does nothing, and it can switch only to profiles it knows: those it found at start or
-    created itself; every switch re-reads the folder list. So: a missing profile is created
-    through OBS; a current profile whose files changed is left for another known profile and
-    re-entered. ``others`` are known profiles other than ``chosen``, best first;
-    ``new_folders``: other meetcast profiles get a folder now, which OBS lists only after a
-    switch (so that ``meetcast profile use`` can reach them).
-    """
-    if not chosen_exists:
-        back = [p for p in others if p != chosen]
-        if not back:
-            return [Step("create", chosen), Step("write")]
-        return [Step("create", chosen), Step("write"), Step("switch", back[0]),
-                Step("switch", chosen)]
-    if current != chosen:
-        return [Step("write"), Step("switch", chosen)]
-    away = [p for p in others if p != chosen]
-    if not chosen_changes and not (new_folders and away):
-        return [Step("write"), Step("nothing")]
-    if not away:
-        return [Step("write")]  # no other profile to bounce through: takes effect at restart
-    return [Step("write"), Step("switch", away[0]), Step("switch", chosen)]
-
-
 # --- the files of one profile --------------------------------------------------------------
 
 BASIC_INI = "basic.ini"

@@ -22,18 +22,22 @@ import obspython as obs
 
 from meetcast_core import encoders as enc
 from meetcast_core import obs_profile as op
+from meetcast_core import profile_apply as pa
 from meetcast_core.encoder_choice import Choice, NoEncoder, choose
 from meetcast_core.encoder_profiles import EncoderProfile, default_directory, load_all
 from meetcast_core.schema import SchemaError
 
 from . import frontend_c, state
-from .obsutil import info, warn
+from .obsutil import data_to_dict, info, obs_version, warn
 
 KEY_PROFILE = "enc_profile"
 KEY_APPLY_AT_START = "enc_apply_at_start"
 KEY_HOME = "enc_home_profile"   # the user's own profile, to go back through when re-applying
 PROP_STATUS = "enc_status"
 PROP_APPLY = "enc_apply"
+# The stream encoder OBS's Advanced output mode creates (frontend's AdvancedOutput, every
+# version since 28): its settings are what the next stream really encodes with.
+STREAM_ENCODER_NAME = "advanced_video_stream"
 DEFAULT_PROFILE = "meetup-720p30"
 
 _started = False           # apply-at-start runs once per OBS process, not per collection
@@ -41,13 +45,6 @@ _last_result = ""          # shown in Properties
 
 
 # --- reading OBS ---------------------------------------------------------------------------
-
-def obs_version() -> enc.Version:
-    try:
-        return enc.parse_version(obs.obs_get_version_string())
-    except ValueError:
-        return (29, 0)
-
 
 def present_encoders() -> set[str]:
     """The known H.264 ids this OBS registered (None codec = not registered)."""
@@ -108,35 +105,131 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _folder_for(root: Path, obs_name: str) -> Path:
-    found = op.find_profile_dir(profile_dirs(root), obs_name)
-    if found:
-        return root / found
-    folder = root / obs_name
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _folders_named(root: Path, obs_name: str) -> list[str]:
+    return [d for d, text in profile_dirs(root).items()
+            if op.profile_display_name(op.parse_ini(text), d) == obs_name]
 
 
-def _write_profile(root: Path, profile: EncoderProfile, choice: Choice,
-                   service: dict | None, audio: dict[str, str]) -> op.ProfileWrite:
-    folder = _folder_for(root, profile.obs_profile)
-    existing = {name: _read(folder / name)
-                for name in (op.BASIC_INI, op.STREAM_ENCODER, op.SERVICE)}
-    plan = op.plan_files(profile, choice, profile.obs_profile, existing, service, audio)
-    for name, text in plan.files.items():
-        _write_atomic(folder / name, text)
-    return plan
+def _existing_files(folder: Path) -> dict[str, str | None]:
+    return {name: _read(folder / name) for name in (op.BASIC_INI, op.STREAM_ENCODER, op.SERVICE)}
+
+
+class _Apply:
+    """One Apply in progress: the inputs read once at its start, the core's run, and the
+    executor that takes one action per UI task (see ``meetcast_core.profile_apply``)."""
+
+    def __init__(self, root: Path, profiles: list[EncoderProfile], picked: dict[str, Choice],
+                 chosen: EncoderProfile, service: dict | None, audio: dict[str, str],
+                 home: str) -> None:
+        self.root, self.profiles, self.picked = root, profiles, picked
+        self.chosen, self.service, self.audio, self.home = chosen, service, audio, home
+        self.run = pa.ApplyRun(chosen.obs_profile)
+        self.wrote: list[str] = []
+
+    def plan(self, p: EncoderProfile, folder: Path) -> op.ProfileWrite:
+        return op.plan_files(p, self.picked[p.name], p.obs_profile, _existing_files(folder),
+                             self.service, self.audio)
+
+    def snapshot(self) -> pa.Snapshot:
+        known = tuple(obs.obs_frontend_get_profiles() or [])
+        current = obs.obs_frontend_get_current_profile() or ""
+        ours = []
+        for p in self.profiles:
+            folders = _folders_named(self.root, p.obs_profile)
+            fresh = len(folders) == 1 and not self.plan(p, self.root / folders[0]).changed
+            ours.append(pa.OursState(p.obs_profile, p.obs_profile in known, len(folders), fresh))
+        return pa.Snapshot(current, known, tuple(ours), self.home, live_reason())
+
+    def step(self) -> None:
+        """Take one action, then queue the next: OBS handles its own events in between."""
+        global _busy
+        try:
+            action = self.do(self.run.next(self.snapshot()))
+        except Exception:
+            _busy = None  # a bug must not leave Apply refused until OBS restarts
+            raise
+        if action.kind == "done":
+            _busy = None
+            self.finish()
+        elif action.kind == "fail":
+            _busy = None
+            _result(f"not applied: {action.why}", warn)
+        elif not frontend_c.queue_ui(self.step):
+            self.step()  # this OBS has no UI task queue: go on at once
+
+    def do(self, action: pa.Action) -> pa.Action:
+        """Execute ``action`` in OBS; what it turned out to be (a write can fail)."""
+        if action.kind == "create":
+            info(f"creating OBS profile {action.profile}")
+            frontend_c.create_profile(action.profile)
+        elif action.kind == "write":
+            try:
+                self.write(action.profile)
+            except OSError as exc:  # each file is replaced whole: none is half-written
+                return pa.Action("fail", action.profile,
+                                 f"cannot write {action.profile}: {exc.strerror or exc}")
+        elif action.kind == "switch":
+            if action.profile == self.chosen.obs_profile:
+                c, ch = self.picked[self.chosen.name], self.chosen
+                info(f"switching OBS to {ch.obs_profile}: {c.encoder_id}, {ch.output}@"
+                     f"{ch.fps} fps, {ch.video_kbps}+{ch.audio_kbps} kbps, keyframe every "
+                     f"{ch.keyframe_sec} s")
+            frontend_c.set_current_profile(action.profile)
+        return action
+
+    def write(self, obs_name: str) -> None:
+        p = next(p for p in self.profiles if p.obs_profile == obs_name)
+        folder = self.root / _folders_named(self.root, obs_name)[0]
+        w = self.plan(p, folder)
+        for name, text in w.files.items():
+            _write_atomic(folder / name, text)
+        if w.changed:
+            self.wrote.append(p.name)
+            info(f"wrote {w.obs_name}: {', '.join(w.changes)}")
+
+    def finish(self) -> None:
+        ch, c = self.chosen, self.picked[self.chosen.name]
+        problems = pa.verify(read_live_params(), c.encoder_id, ch.video_kbps)
+        if problems:
+            _result(f"switched to {ch.obs_profile}, but OBS runs {'; '.join(problems)}: "
+                    "check Settings → Output, or restart OBS", warn)
+        elif self.run.did("switch") or self.run.did("create"):
+            _result(f"switched to {ch.obs_profile}: {c.encoder_id} ({c.reason})")
+        else:
+            also = f" (updated {', '.join(self.wrote)})" if self.wrote else ""
+            _result(f"{ch.obs_profile} already applied ({c.encoder_id}, {ch.output}@{ch.fps}, "
+                    f"{ch.video_kbps} kbps): nothing changed{also}")
+
+
+_busy: _Apply | None = None   # the Apply in progress, if any
+
+
+def read_live_params() -> pa.LiveParams:
+    """What the active profile runs now, from OBS itself (not from the files)."""
+    settings = None
+    encoder = obs.obs_get_encoder_by_name(STREAM_ENCODER_NAME)
+    if encoder is not None:
+        data = obs.obs_encoder_get_settings(encoder)
+        settings = data_to_dict(data)
+        obs.obs_data_release(data)
+        obs.obs_encoder_release(encoder)
+    return pa.live_params(frontend_c.profile_config_string("Output", "Mode"),
+                          frontend_c.profile_config_string("AdvOut", "Encoder"), settings)
 
 
 def apply(chosen_name: str) -> str:
-    """Write every meetcast profile and switch OBS to ``meetcast-<chosen_name>``.
+    """Start writing every meetcast profile and switching OBS to ``meetcast-<chosen_name>``.
 
-    Returns the one-line result (also logged). Nothing is written when a profile file is
-    invalid, no encoder fits, or OBS is live.
+    Returns the one-line result when it is known at once (a refusal); otherwise the work runs
+    in UI tasks, one action each, and the result is logged and kept for the Properties.
+    Nothing is written when a profile file is invalid, no encoder fits, or OBS is live.
     """
+    global _busy
     if (why := live_reason()) is not None:
         return _result(f"not switching to {chosen_name}: {why} — stop it first "
                        "(a profile switch rebuilds the outputs and would cut the stream)", warn)
+    if _busy is not None:
+        return _result(f"not applied: an Apply of {_busy.chosen.name} is still running", warn)
     try:
         profiles = load_profiles()
     except SchemaError as exc:
@@ -158,7 +251,7 @@ def apply(chosen_name: str) -> str:
     ours = {p.obs_profile for p in profiles}
     chosen = by_name[chosen_name]
     current = obs.obs_frontend_get_current_profile()
-    home_dir = root / (op.find_profile_dir(profile_dirs(root), current) or current)
+    home_dir = Path(frontend_c.current_profile_path() or root / current)
     service = op.service_to_carry(_read(home_dir / op.SERVICE))
     audio = op.carried_audio(op.parse_ini(_read(home_dir / op.BASIC_INI) or ""))
     settings = state.settings
@@ -168,66 +261,11 @@ def apply(chosen_name: str) -> str:
     c = picked[chosen_name]
     info(f"applying {chosen_name}: {c.encoder_id} ({c.reason}); stream service carried "
          f"from profile “{current}”: {op.describe_service(service)}")
-
-    known = obs.obs_frontend_get_profiles() or []
-    chosen_exists = chosen.obs_profile in known
-    others = [n for n in [home, *known] if n and n in known and n != chosen.obs_profile]
-    others = list(dict.fromkeys(sorted(others, key=lambda n: n in ours)))  # user's first
-    changed: list[str] = []
-    missing = [p for p in profiles if p is not chosen and p.obs_profile not in known]
-    steps = op.plan_switch(current, chosen.obs_profile, chosen_exists,
-                           _would_change(root, chosen, c, service, audio), others,
-                           new_folders=bool(missing))
-    switches = [s.profile for s in steps if s.action == "switch"]
-    for step in steps:
-        if step.action == "create":
-            info(f"creating OBS profile {step.profile}")
-            frontend_c.create_profile(step.profile)
-            if obs.obs_frontend_get_current_profile() != step.profile:
-                return _result(f"not applied: OBS did not create profile {step.profile}", warn)
-        elif step.action == "write":
-            for p in profiles:
-                try:
-                    w = _write_profile(root, p, picked[p.name], service, audio)
-                except OSError as exc:  # each file is replaced whole: none is half-written
-                    return _result(f"not applied: cannot write {p.obs_profile}: "
-                                   f"{exc.strerror or exc}", warn)
-                if w.changed:
-                    changed.append(p.name)
-                    info(f"wrote {w.obs_name}: {', '.join(w.changes)}")
-            if switches:
-                # Logged before switching: after a nested profile switch OBS's script log
-                # no longer knows which script is talking ("[Unknown Script]").
-                info(f"switching OBS to {chosen.obs_profile}: {c.encoder_id}, "
-                     f"{chosen.output}@{chosen.fps} fps, {chosen.video_kbps}+"
-                     f"{chosen.audio_kbps} kbps, keyframe every {chosen.keyframe_sec} s")
-        elif step.action == "switch":
-            obs.obs_frontend_set_current_profile(step.profile)
-    now = obs.obs_frontend_get_current_profile()
-    if now != chosen.obs_profile:
-        return _result(f"could not switch to {chosen.obs_profile} (OBS stayed on “{now}”); "
-                       "restart OBS once so it lists the new profiles", warn)
-    if not switches and chosen_name in changed:
-        return _result(f"wrote {chosen.obs_profile}; it takes effect when OBS restarts "
-                       "(no other profile to switch through)", warn)
-    if not switches:
-        also = f" (updated {', '.join(changed)})" if changed else ""
-        return _result(f"{chosen.obs_profile} already applied ({c.encoder_id}, "
-                       f"{chosen.output}@{chosen.fps}, {chosen.video_kbps} kbps): "
-                       f"nothing changed{also}")
-    return _result(f"switched to {chosen.obs_profile}: {c.encoder_id} ({c.reason})")
-
-
-def _would_change(root: Path, profile: EncoderProfile, choice: Choice, service: dict | None,
-                  audio: dict[str, str]) -> bool:
-    found = op.find_profile_dir(profile_dirs(root), profile.obs_profile)
-    if not found:
-        return True
-    folder = root / found
-    existing = {name: _read(folder / name)
-                for name in (op.BASIC_INI, op.STREAM_ENCODER, op.SERVICE)}
-    return op.plan_files(profile, choice, profile.obs_profile, existing, service,
-                         audio).changed
+    _busy = _Apply(root, profiles, picked, chosen, service, audio, home)
+    # Never switch inside start-up or a script callback: OBS runs the steps from its UI loop.
+    if not frontend_c.queue_ui(_busy.step):
+        _busy.step()
+    return _result(f"applying {chosen_name}…")
 
 
 def _result(text: str, log=info) -> str:
@@ -295,6 +333,16 @@ def _on_apply_clicked(props: Any, prop: Any) -> bool:
 
 
 # No update hook: choosing in the list must never switch OBS by itself.
+
+
+def load() -> None:
+    frontend_c.on_task_error(lambda text: warn("an OBS UI task failed:\n" + text))
+
+
+def unload() -> None:
+    global _busy
+    frontend_c.cancel_ui_tasks()
+    _busy = None
 
 
 def collection_loaded(settings: Any) -> None:
