@@ -10,6 +10,7 @@ import pytest
 from meetcast_core import encoders as enc
 from meetcast_core.encoder_choice import NoEncoder, choose, encoder_settings
 from meetcast_core.encoder_profiles import default_directory, from_data, load_all
+from meetcast_core.obs_versions import parse_version
 
 X264 = {"obs_x264"}
 WIN_AMF = {"h264_texture_amf", "h264_fallback_amf"}
@@ -54,10 +55,10 @@ def test_versions_between_releases_behave_like_the_one_before() -> None:
     assert enc.known_ids("windows", (29, 1)) == EXPECTED[("windows", (29, 0))]
     assert enc.known_ids("linux", (30, 1)) == EXPECTED[("linux", (30, 0))]
     assert enc.known_ids("linux", (32, 0)) == EXPECTED[("linux", (31, 0))]
-    assert enc.parse_version("29.0.2.1-1+b1") == (29, 0)   # what Debian's OBS reports
-    assert enc.parse_version("31.1.0-beta1") == (31, 1)
+    assert parse_version("29.0.2.1-1+b1") == (29, 0)   # what Debian's OBS reports
+    assert parse_version("31.1.0-beta1") == (31, 1)
     with pytest.raises(ValueError):
-        enc.parse_version("unknown")
+        parse_version("unknown")
 
 
 # Realistic machines: which hardware families are present, and what meetcast must pick.

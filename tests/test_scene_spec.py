@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from meetcast_core import collection_export, names
+from meetcast_core.obs_versions import fact
 from meetcast_core.scene_plan import Existing, plan, summary
 from meetcast_core.scene_spec import OS_NAMES, Event, build_show, current_os
 from meetcast_core.zoom_capture import (
@@ -137,6 +138,39 @@ def test_plan_on_empty_obs_builds_everything_and_then_nothing() -> None:
     steps = plan(show, {})
     assert summary(steps) == "8 create source, 4 create scene, 12 add item"
     assert plan(show, _apply(show, steps, {})) == []
+
+
+def _dock_after(steps, dock: list[str], selected: int, position: str) -> list[str]:
+    """The Scenes dock after the plan's scene creations, as each OBS fills it: appended
+    (29, UI/window-basic-main.cpp addItem) or inserted below the selected row, which stays
+    selected (30.2+, insertItem(currentRow() + 1))."""
+    dock = list(dock)
+    for st in steps:
+        if st.action == "create_scene":
+            if position == "append":
+                dock.append(st.name)
+            else:
+                dock.insert(selected + 1, st.name)
+    return dock
+
+
+@pytest.mark.parametrize("version", [(29, 0), (30, 2), (31, 0), (32, 2)])
+def test_new_scenes_come_out_in_the_shows_order_on_every_obs(version) -> None:
+    position = fact("new_scene_position", version)
+    show = build_show("linux", xcomposite=False)
+    steps = plan(show, {}, position)
+    dock = _dock_after(steps, ["Scene"], 0, position)
+    assert dock == ["Scene", *names.SHOW_SCENES]
+    # one of the four was deleted by hand: it comes back, the others stay where they are
+    have = _apply(show, steps, {})
+    del have[names.SCENE_BRB]
+    again = plan(show, have, position)
+    assert [st.name for st in again if st.action == "create_scene"] == [names.SCENE_BRB]
+    # every scene exists before any item goes in
+    kinds = [st.action for st in steps]
+    assert max(i for i, k in enumerate(kinds) if k == "create_scene") < kinds.index("add_item")
+    with pytest.raises(ValueError):
+        plan(show, {}, "top")
 
 
 def test_plan_leaves_user_items_and_updates_only_managed_keys() -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-Version = tuple[int, int]  # (major, minor) of OBS, e.g. (29, 0)
+from .obs_versions import Version
 
 # Families in the order a meetup stream prefers them: a GPU encoder keeps the 2-core cloud
 # desktop's CPU for Zoom; x264 is the always-present fallback.
@@ -168,14 +168,3 @@ def key_names(encoder_id: str, version: Version) -> KeyNames:
     if fam == QSV:
         return KeyNames(qsv_usage_tu=v >= (30, 0))
     return KeyNames()
-
-
-def parse_version(text: str) -> Version:
-    """``"29.0.2"`` → (29, 0); ``"31.1.0-beta1"`` → (31, 1). Raises ValueError if unreadable."""
-    parts = text.strip().split("-")[0].split(".")
-    try:
-        major = int(parts[0])
-        minor = int(parts[1]) if len(parts) > 1 else 0
-    except (ValueError, IndexError):
-        raise ValueError(f"not an OBS version: {text!r}") from None
-    return (major, minor)

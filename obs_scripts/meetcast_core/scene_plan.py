@@ -53,7 +53,14 @@ def names_to_read(show: Show) -> list[str]:
     return [s.name for s in show.sources] + [s.name for s in show.scenes]
 
 
-def plan(show: Show, existing: Mapping[str, Existing]) -> list[Step]:
+def plan(show: Show, existing: Mapping[str, Existing],
+         new_scene_position: str = "append") -> list[Step]:
+    """The steps, in order. ``new_scene_position`` is where this OBS's Scenes dock puts a new
+    scene (fact ``new_scene_position``): ``append`` (up to 30.1) or ``below_selected`` (30.2+,
+    where the selection stays put), so scenes are created in the order that ends with the
+    show's own order in the dock."""
+    if new_scene_position not in ("append", "below_selected"):
+        raise ValueError(f"unknown new scene position {new_scene_position!r}")
     steps: list[Step] = []
     fresh: set[str] = set()  # sources created or replaced now: not in any scene yet
     for src in show.sources:
@@ -74,6 +81,8 @@ def plan(show: Show, existing: Mapping[str, Existing]) -> list[Step]:
             if changed:
                 steps.append(Step("update_source", src.name, settings=changed))
     blocked = {s.name for s in steps if s.action == "conflict"}
+    created: list[Step] = []  # every scene is created before any item goes in
+    items: list[Step] = []
     for scene in show.scenes:
         have = existing.get(scene.name)
         if have is not None and have.kind != "scene":
@@ -82,16 +91,18 @@ def plan(show: Show, existing: Mapping[str, Existing]) -> list[Step]:
                                      "scene; meetcast left it alone"))
             continue
         if have is None:
-            steps.append(Step("create_scene", scene.name))
+            created.append(Step("create_scene", scene.name))
         present = set() if have is None else set(have.items)
         for i, item in enumerate(scene.items):
             if item.source in blocked:
                 continue
             if item.source in present and item.source not in fresh:
                 continue
-            steps.append(Step("add_item", scene.name, item=item,
+            items.append(Step("add_item", scene.name, item=item,
                               to_bottom=(i == 0 and have is not None)))
-    return steps
+    if new_scene_position == "below_selected":
+        created.reverse()  # each lands just below the selection, above the one made before
+    return steps + created + items
 
 
 def summary(steps: list[Step]) -> str:

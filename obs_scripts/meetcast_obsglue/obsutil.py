@@ -12,6 +12,8 @@ from typing import Any
 
 import obspython as obs
 
+from meetcast_core.obs_versions import Version, parse_version
+
 
 def log(level: int, message: str) -> None:
     """Into OBS's log as ``[Python: meetcast_obs.py] meetcast: …``."""
@@ -81,3 +83,11 @@ def current_scene_exists() -> bool:
 
 def streaming_active() -> bool:
     return bool(obs.obs_frontend_streaming_active())
+
+
+def obs_version() -> Version:
+    """The running OBS's (major, minor): what every version fact is looked up by."""
+    try:
+        return parse_version(obs.obs_get_version_string())
+    except ValueError:
+        return (29, 0)  # an unreadable version string: the oldest OBS meetcast tests on

@@ -12,11 +12,12 @@ from typing import Any
 import obspython as obs
 
 from meetcast_core import scene_spec as spec
+from meetcast_core.obs_versions import fact
 from meetcast_core.scene_plan import Existing, Step, names_to_read, plan, summary
 from meetcast_core.zoom_capture import XCOMPOSITE, ZOOM_WINDOWS_CLASSES
 
 from . import state
-from .obsutil import data_from, info, source_by_name, source_settings, warn
+from .obsutil import data_from, info, obs_version, source_by_name, source_settings, warn
 
 _last_capture_note = ""  # said once per change, not on every property keystroke
 
@@ -194,7 +195,8 @@ def build(settings: Any) -> None:
     global _last_capture_note
     show = spec.build_show(spec.current_os(sys.platform), _event(settings), _canvas(),
                            xcomposite=_has_xcomposite())
-    steps = plan(show, _existing(names_to_read(show)))
+    steps = plan(show, _existing(names_to_read(show)),
+                 fact("new_scene_position", obs_version()))
     held: list[Any] = []
     try:
         for step in steps:
