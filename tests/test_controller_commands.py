@@ -159,3 +159,41 @@ def test_say_sets_the_lower_third_and_only_its_text(lab: Lab, run_meetcast) -> N
             else:
                 link.call("SetInputSettings", {"inputName": SOURCE_LOWER_THIRD,
                                                "inputSettings": before["inputSettings"]})
+
+
+HOSTILE = "ctl-test \x1b[31mRED\x1b[0m \x1b]0;PWNED\x07 two\nlines \u202eevil"
+
+
+def _only_text(out: str) -> None:
+    """No byte below 0x20 but the newline ending each line, no DEL/C1, no bidi override."""
+    bad = [c for c in out if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <= 0x9f
+           or c == "\u202e"]
+    assert not bad, repr(out)
+
+
+def test_hostile_scene_name_reaches_the_terminal_as_text(lab: Lab, run_meetcast) -> None:
+    with lab.link() as link:
+        before = link.call("GetCurrentProgramScene")["currentProgramSceneName"]
+        link.call("CreateScene", {"sceneName": HOSTILE})
+    try:
+        r = run_meetcast("scenes", env=lab.env())
+        assert r.returncode == 0, r.stderr
+        _only_text(r.stdout)
+        listed = [line for line in r.stdout.splitlines() if "ctl-test" in line]
+        assert len(listed) == 1  # the newline in the name forged no second line
+        assert "\\x1b[31mRED" in listed[0] and "\\n" in listed[0] and "\\u202e" in listed[0]
+        number = r.stdout.splitlines().index(listed[0]) + 1
+        r = run_meetcast("switch", str(number), env=lab.env())
+        assert r.returncode == 0, r.stderr
+        _only_text(r.stdout + r.stderr)
+        r = run_meetcast("watch", "--plain", "--seconds", "1.5", env=lab.env())
+        _only_text(r.stdout + r.stderr)
+        assert "\\x1b]0;PWNED\\x07" in r.stdout
+        # --json stays exact: it decodes to the very name OBS holds
+        r = run_meetcast("scenes", "--json", env=lab.env())
+        _only_text(r.stdout)
+        assert HOSTILE in [s["name"] for s in json.loads(r.stdout)]
+    finally:
+        with lab.link() as link:
+            link.call("SetCurrentProgramScene", {"sceneName": before})
+            link.call("RemoveScene", {"sceneName": HOSTILE})

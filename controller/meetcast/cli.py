@@ -9,6 +9,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from meetcast_core.printable import GuardedStream
+
 from . import __version__
 from .commands import COMMANDS
 from .connection import ConfigError
@@ -50,6 +52,17 @@ def _refuse_secret_flags(argv: Sequence[str]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command with stdout/stderr guarded: no name from OBS or a file reaches the
+    terminal as a control sequence, whichever command printed it."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = GuardedStream(sys.stdout), GuardedStream(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         _refuse_secret_flags(argv)

@@ -26,6 +26,7 @@ from textual.widgets import Footer, RichLog, Sparkline, Static
 
 from meetcast_core import health as hl
 from meetcast_core.names import MIC_SOURCE
+from meetcast_core.printable import shown
 
 from . import bitrate
 from .obslink import ObsError
@@ -205,7 +206,7 @@ class WatchApp(App[int]):
     def _scenes(self, snap: Snapshot) -> None:
         t = Text("scenes (press the number)\n", style="dim")
         for i, name in enumerate(snap.scenes, 1):
-            line = f"{i if i < 10 else ' '} {name}\n"
+            line = f"{i if i < 10 else ' '} {shown(name)}\n"
             t.append(line, style="bold reverse" if name == snap.scene else "")
         self.query_one("#scenes", Static).update(t)
 

@@ -8,6 +8,7 @@ import argparse
 import sys
 
 from meetcast_core.names import DESKTOP_SOURCE, MIC_SOURCE
+from meetcast_core.printable import shown
 
 from ..obslink import ObsError
 from .common import open_link, print_json
@@ -52,8 +53,8 @@ def run(args: argparse.Namespace) -> int:
     with open_link(args) as link:
         name = resolve_input(link, args.source)
         if name is None:
-            listing = ", ".join(audio_inputs(link)) or "none"
-            print(f"meetcast: no audio source {args.source!r}; audio sources: {listing}",
+            listing = ", ".join(shown(n) for n in audio_inputs(link)) or "none"
+            print(f"meetcast: no audio source “{shown(args.source)}”; audio sources: {listing}",
                   file=sys.stderr)
             return 2
         link.call("SetInputMute", {"inputName": name, "inputMuted": args.muted})
@@ -61,5 +62,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"source": name, "muted": muted})
     else:
-        print(f"“{name}” {'muted' if muted else 'unmuted'}")
+        print(f"“{shown(name)}” {'muted' if muted else 'unmuted'}")
     return 0

@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from meetcast_core.names import SOURCE_LOWER_THIRD
+from meetcast_core.printable import shown
 
 from ..obslink import ObsError
 from .common import open_link, print_json
@@ -41,9 +42,9 @@ def run(args: argparse.Namespace) -> int:
         link.call("SetInputSettings", {"inputName": SOURCE_LOWER_THIRD,
                                        "inputSettings": {"text": text}, "overlay": True})
         now = link.call("GetInputSettings", {"inputName": SOURCE_LOWER_THIRD})
-    shown = now.get("inputSettings", {}).get("text", "")
+    held = now.get("inputSettings", {}).get("text", "")
     if args.json:
-        print_json({"source": SOURCE_LOWER_THIRD, "text": shown})
+        print_json({"source": SOURCE_LOWER_THIRD, "text": held})
     else:
-        print(f"lower third: “{shown}”" if shown else "lower third cleared")
+        print(f"lower third: “{shown(held)}”" if held else "lower third cleared")
     return 0

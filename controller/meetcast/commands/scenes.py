@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from meetcast_core import collection_export
+from meetcast_core.printable import shown
 from meetcast_core.scene_list import dock_order
 from meetcast_core.scene_spec import OS_NAMES
 
@@ -55,7 +56,7 @@ def run_list(args: argparse.Namespace) -> int:
     width = len(str(len(scenes)))
     for s in scenes:
         mark = "*" if s["current"] else " "
-        print(f"{mark} {s['number']:>{width}}. {s['name']}")
+        print(f"{mark} {s['number']:>{width}}. {shown(s['name'])}")
     return 0
 
 

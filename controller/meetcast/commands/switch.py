@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 
+from meetcast_core.printable import shown
 from meetcast_core.scene_list import SceneNotFound, dock_order, resolve_scene
 
 from .common import open_link, print_json
@@ -43,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     elif result["changed"]:
-        print(f"switched to {result['number']}. “{result['scene']}” "
-              f"(was “{result['previous']}”)")
+        print(f"switched to {result['number']}. “{shown(result['scene'])}” "
+              f"(was “{shown(result['previous'])}”)")
     else:
-        print(f"already on {result['number']}. “{result['scene']}”")
+        print(f"already on {result['number']}. “{shown(result['scene'])}”")
     return 0

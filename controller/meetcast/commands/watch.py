@@ -9,6 +9,8 @@ import json
 import sys
 from pathlib import Path
 
+from meetcast_core.printable import shown
+
 from ..connection import load_config
 from ..session import Event, Session, Snapshot, sample_record
 from ..settings import WatchSettings, hms, watch_settings
@@ -58,7 +60,7 @@ def line(s: Snapshot) -> str:
     d = s.totals
     return (f"{hms(s.t)} {h.state:<7} {rate}  congestion {s.sample.congestion:.2f}  "
             f"dropped net {d.network} enc {d.encoder} render {d.render}  "
-            f"CPU {s.sample.cpu:.1f}%  {s.sample.fps:.1f} fps  scene “{s.scene or '—'}”")
+            f"CPU {s.sample.cpu:.1f}%  {s.sample.fps:.1f} fps  scene “{shown(s.scene or '—')}”")
 
 
 def run_lines(session: Session, seconds: float, as_json: bool) -> int:
