@@ -216,7 +216,7 @@ def test_leveller_settings_travel_on_the_gain_filter_and_never_fight_the_script(
     lev = next(f for f in voice if f.name == FILTER_PREFIX + names.LEVELLER_STEP)
     assert lev.kind == ac.GAIN and "db" not in lev.settings
     params = lev.settings[names.LEVELLER_SETTINGS_KEY]
-    assert leveller.settings_from(params).target_dbfs == params["target_dbfs"]
+    assert leveller.settings_from(params).new_speaker_s == params["new_speaker_s"]
     after = ac.apply([], ac.plan([], voice))
     driven = [(n, k, {**s, "db": 17.3} if n == lev.name else s) for n, k, s in after]
     assert ac.plan(driven, voice) == []
@@ -224,9 +224,152 @@ def test_leveller_settings_travel_on_the_gain_filter_and_never_fight_the_script(
 
 def test_leveller_schema_knows_every_leveller_setting() -> None:
     # all but the ceiling, which is the chain's limiter threshold (never set twice)
-    assert set(ac.LEVELLER.fields) | {"ceiling_dbfs", "ceiling_margin_db"} == set(
-        leveller.SETTING_NAMES)
+    schema = set(ac.LEVELLER.fields)
+    assert schema <= set(leveller.SETTING_NAMES)
+    assert schema | {"ceiling_dbfs", "ceiling_margin_db"} == set(leveller.SETTING_NAMES)
     voice = ac.load_named("voice")
     lev = next(f for f in ac.resolve(voice) if f.kind == ac.GAIN)
     assert lev.settings[names.LEVELLER_SETTINGS_KEY]["ceiling_dbfs"] == voice.steps[-1].settings[
         "threshold"]
+
+
+# -- the NVIDIA denoiser on each OBS version ------------------------------------------------
+# Ids and keys as each version's source has them: noise-suppress-filter.c (28.0-30.2.3: method
+# "denoiser", "intensity"), nvidia-audiofx-filter.c (31.0.0-32.2.2: id "nvidia_audiofx_filter",
+# method "denoiser", "intensity"; 32 adds "vad", left at OBS's default). No GPU here.
+NS_V2 = "noise_suppress_filter_v2"
+NVAFX = "nvidia_audiofx_filter"
+
+
+@pytest.mark.parametrize(("offer", "kind", "settings"), [
+    # 28-30: the denoiser is a method of Noise Suppression, where OBS lists it enabled
+    (ac.Offer((29, 0), ("speex", "rnnoise", "denoiser")), NS_V2, {"method": "denoiser"}),
+    (ac.Offer((30, 2), ("speex", "rnnoise", "denoiser")), NS_V2, {"method": "denoiser"}),
+    # listed disabled (SDK found, not loaded): the glue leaves it out; RNNoise then
+    (ac.Offer((30, 2), ("speex", "rnnoise")), NS_V2, {"method": "rnnoise"}),
+    # 31+: its own filter, where OBS registered it
+    (ac.Offer((31, 0), ("speex", "rnnoise"), nvidia_filter=True), NVAFX, {"method": "denoiser"}),
+    (ac.Offer((32, 2), ("speex", "rnnoise"), nvidia_filter=True), NVAFX, {"method": "denoiser"}),
+    # 31+ without it: RNNoise, never the Noise Suppression method OBS 31 would migrate away
+    (ac.Offer((31, 0), ("speex", "rnnoise", "denoiser")), NS_V2, {"method": "rnnoise"}),
+    (ac.Offer((32, 2), ("speex", "rnnoise")), NS_V2, {"method": "rnnoise"}),
+    # an NVIDIA filter registered on an OBS before 31 is no reason to leave Noise Suppression
+    (ac.Offer((30, 2), ("speex", "rnnoise"), nvidia_filter=True), NS_V2, {"method": "rnnoise"}),
+])
+def test_voice_noise_suppression_per_obs(offer: ac.Offer, kind: str, settings: dict) -> None:
+    voice = ac.load_named("voice", CHAINS)
+    ns, clicks = ac.resolve(voice, offer)[:2]
+    assert (ns.name, ns.kind, ns.settings) == (FILTER_PREFIX + "Noise Suppression", kind,
+                                              settings)
+    assert (clicks.kind, clicks.settings) == (NS_V2, {"method": "rnnoise"})  # never NVIDIA
+    assert ac.plan(ac.apply([], ac.plan([], ac.resolve(voice, offer))),
+                   ac.resolve(voice, offer)) == []
+
+
+def test_denoiser_keeps_only_the_keys_its_filter_reads() -> None:
+    chain = ac.parse({"name": "t", "steps": [
+        {"name": "NS", "kind": NS_V2, "methods": ["denoiser", "rnnoise"],
+         "settings": {"intensity": 0.6, "suppress_level": -40}}, LIMIT]}, "t.yaml")
+    on_31 = ac.resolve(chain, ac.Offer((31, 0), ac.BUILTIN_METHODS, nvidia_filter=True))[0]
+    assert (on_31.kind, on_31.settings) == (NVAFX, {"method": "denoiser", "intensity": 0.6})
+    on_30 = ac.resolve(chain, ac.Offer((30, 0), ("rnnoise", "speex", "denoiser")))[0]
+    assert (on_30.kind, on_30.settings) == (NS_V2, {"method": "denoiser", "intensity": 0.6})
+    assert ac.resolve(chain, ac.Offer((32, 2)))[0].settings == {"method": "rnnoise"}
+
+
+def test_a_bare_method_list_is_an_obs_before_31() -> None:
+    voice = ac.load_named("voice", CHAINS)
+    assert ac.resolve(voice, ("rnnoise", "denoiser"))[0].kind == NS_V2
+    assert ac.Offer().denoiser_kind() is None
+    assert ac.Offer((31, 0), nvidia_filter=True).denoiser_kind() == NVAFX
+
+
+# -- adopting what OBS 31 migrated ----------------------------------------------------------
+NS = FILTER_PREFIX + "Noise Suppression"
+VOICE_31 = [spec("Noise Suppression", NVAFX, method="denoiser"),
+            spec("Click Suppression", NS_V2, method="rnnoise"),
+            spec("Leveller", "gain_filter"),
+            spec("Limiter", "limiter_filter", threshold=-2.5)]
+AFTER_30 = [(NS, NS_V2, {"method": "denoiser", "intensity": 0.7}),
+            *[(d.name, d.kind, dict(d.settings)) for d in VOICE_31[1:]]]
+USER_COMP = ("My Compressor", "compressor_filter", {"ratio": 3})
+
+
+def migrated_by_obs_31(filters: list[ac.Existing]) -> list[ac.Existing]:
+    """What OBS 31 does to a Noise Suppression filter running the denoiser
+    (noise-suppress-filter.c, noise_suppress_nvafx_migrate_task): adds an nvidia_audiofx_filter
+    "<name>_ported" with its method and intensity at the END, removes the old one."""
+    out, ported = [], []
+    for name, kind, settings in filters:
+        if kind == NS_V2 and settings.get("method") == "denoiser":
+            ported.append((name + "_ported", NVAFX,
+                           {"method": "denoiser", "intensity": settings.get("intensity", 1.0)}))
+        else:
+            out.append((name, kind, settings))
+    return out + ported
+
+
+def test_a_migrated_denoiser_is_adopted_renamed_and_put_back_in_its_place() -> None:
+    on_31 = migrated_by_obs_31([USER_EQ, *AFTER_30])
+    assert on_31[-1][0] == NS + "_ported" and on_31[-2][0] == FILTER_PREFIX + "Limiter"
+    ops = ac.plan(on_31, VOICE_31)
+    assert [op.action for op in ops] == ["rename", "move"]
+    assert ops[0] == ac.Op("rename", NS + "_ported", new_name=NS)
+    after = converge(on_31, VOICE_31)
+    assert names_of(after) == ["My EQ", *[d.name for d in VOICE_31]]
+    assert after[1] == (NS, NVAFX, {"method": "denoiser", "intensity": 0.7})  # its settings kept
+    assert after[0] == USER_EQ
+    assert "adopt meetcast: Noise Suppression_ported (OBS migrated it) as " + NS in (
+        ac.describe(ops))
+
+
+def test_adoption_keeps_the_users_filter_after_the_limiter_where_it_was() -> None:
+    on_31 = migrated_by_obs_31([USER_EQ, *AFTER_30, USER_COMP])
+    assert names_of(on_31)[-2:] == ["My Compressor", NS + "_ported"]
+    after = converge(on_31, VOICE_31)
+    assert names_of(after) == ["My EQ", *[d.name for d in VOICE_31], "My Compressor"]
+    assert after[-1] == USER_COMP
+
+
+def test_a_migrated_denoiser_without_the_nvidia_filter_is_replaced_in_place() -> None:
+    """OBS 31 migrates even without a usable GPU (the new filter is then an unavailable id):
+    the voice chain gets RNNoise back where Noise Suppression was."""
+    on_31 = migrated_by_obs_31([*AFTER_30, USER_COMP])
+    rnnoise = [spec("Noise Suppression", NS_V2, method="rnnoise"), *VOICE_31[1:]]
+    after = converge(on_31, rnnoise)
+    assert names_of(after) == [*[d.name for d in rnnoise], "My Compressor"]
+    assert after[0][1] == NS_V2 and not any(n.endswith("_ported") for n in names_of(after))
+
+
+def test_adoption_after_an_older_meetcast_already_replaced_it() -> None:
+    """An earlier meetcast on 31 made a fresh RNNoise filter under the name; with the NVIDIA
+    filter there the migrated one (right kind) wins; removals come before the rename, so two
+    filters never share a name (``apply`` checks)."""
+    fresh = (NS, NS_V2, {"method": "rnnoise"})
+    on_31 = [fresh, *migrated_by_obs_31(AFTER_30)]
+    ops = ac.plan(on_31, VOICE_31)
+    assert [op.action for op in ops][:2] == ["remove", "rename"]
+    after = converge(on_31, VOICE_31)
+    assert names_of(after) == [d.name for d in VOICE_31]
+    assert after[0] == (NS, NVAFX, {"method": "denoiser", "intensity": 0.7})
+    # both of the right kind: the one in its place stays, the migrated copy goes
+    in_place = (NS, NVAFX, {"method": "denoiser"})
+    twice = [in_place, *migrated_by_obs_31(AFTER_30)]
+    assert ac.plan(twice, VOICE_31) == [ac.Op("remove", NS + "_ported", index=len(twice) - 1)]
+
+
+def test_only_meetcasts_migrated_filters_are_adopted_and_removing_takes_them_too() -> None:
+    users = ("My Denoiser_ported", NVAFX, {"method": "denoiser"})
+    after = converge([users, USER_EQ], VOICE_31)
+    assert after[:2] == [users, USER_EQ]
+    on_31 = migrated_by_obs_31([USER_EQ, *AFTER_30, USER_COMP])
+    assert converge(on_31, []) == [USER_EQ, USER_COMP]
+    assert ac.ported_base(NS + "_ported", NVAFX) == NS
+    assert ac.ported_base(NS + "_ported", NS_V2) is None
+    assert ac.ported_base("My Denoiser_ported", NVAFX) is None
+    assert ac.PORTED_SUFFIX == "_ported"
+
+
+def test_apply_refuses_a_rename_onto_a_taken_name() -> None:
+    with pytest.raises(ValueError, match="taken"):
+        ac.apply([USER_EQ, ("x", NVAFX, {})], [ac.Op("rename", "x", new_name="My EQ")])

@@ -166,3 +166,20 @@ def test_unknown_os_and_family_are_refused() -> None:
         enc.known_ids("beos", (29, 0))
     with pytest.raises(ValueError, match="unknown encoder family"):
         enc.family_ids("quicksync", "linux", (29, 0))
+
+
+@pytest.mark.parametrize(("encoder_id", "macos", "rc"), [
+    (VT_AVC, (13, 0), "CBR"), (VT_AVC, (14, 5), "CBR"), (VT_AVC, None, "CBR"),
+    (VT_AVC, (12, 7), "ABR"),       # Apple silicon on macOS 12: OBS would encode ABR anyway
+    ("com.apple.videotoolbox.videoencoder.h264.gva", (14, 0), "ABR"),   # an Intel Mac
+])
+@pytest.mark.parametrize("version", [(28, 0), (30, 2), (32, 2)])
+def test_videotoolbox_cbr_needs_macos_13_as_well_as_apple_silicon(shipped, encoder_id, macos,
+                                                                   rc, version) -> None:
+    """mac-videotoolbox/encoder.c (28.0.0 to 32.2.2): kVTCompressionPropertyKey_ConstantBitRate
+    only under __builtin_available(macOS 13.0) and is_apple_silicon; else a warning and ABR."""
+    p = shipped["meetup-720p30"]
+    s = encoder_settings(p, "videotoolbox", encoder_id, version, macos)
+    assert s["rate_control"] == rc and s["bitrate"] == p.video_kbps
+    c = choose(p, {"obs_x264", encoder_id}, version, macos=macos)
+    assert c.encoder_id == encoder_id and c.settings["rate_control"] == rc

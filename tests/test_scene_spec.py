@@ -65,6 +65,18 @@ def test_linux_capture_by_name_and_class_with_screen_fallback() -> None:
         zoom_capture("beos")
 
 
+@pytest.mark.parametrize(("version", "kind"), [
+    (None, "xshm_input"), ((29, 0), "xshm_input"), ((30, 2), "xshm_input"),
+    ((31, 0), "xshm_input_v2"), ((32, 2), "xshm_input_v2")])
+def test_screen_fallback_uses_the_xshm_id_of_each_obs(version, kind: str) -> None:
+    """xshm-input.c: 31.0.0 registers "xshm_input_v2" (a new id, not a version: the latest
+    input type of "xshm_input" is still the obsolete one) next to the old "xshm_input"."""
+    cap = zoom_capture("linux", xcomposite=False, obs_version=version)
+    assert cap.kind == kind and f"({kind})" in cap.how
+    show = build_show("linux", xcomposite=False, obs_version=version)
+    assert show.source(names.SOURCE_ZOOM_CAPTURE).kind == kind
+
+
 # -- the spec --------------------------------------------------------------------------------
 @pytest.mark.parametrize("os_name", OS_NAMES)
 def test_show_has_the_four_scenes_and_shared_text(os_name: str) -> None:
@@ -142,8 +154,8 @@ def test_plan_on_empty_obs_builds_everything_and_then_nothing() -> None:
 
 def _dock_after(steps, dock: list[str], selected: int, position: str) -> list[str]:
     """The Scenes dock after the plan's scene creations, as each OBS fills it: appended
-    (29, UI/window-basic-main.cpp addItem) or inserted below the selected row, which stays
-    selected (30.2+, insertItem(currentRow() + 1))."""
+    (up to 29.1, UI/window-basic-main.cpp addItem) or inserted below the selected row, which
+    stays selected (30.0+, insertItem(currentRow() + 1))."""
     dock = list(dock)
     for st in steps:
         if st.action == "create_scene":
@@ -154,7 +166,7 @@ def _dock_after(steps, dock: list[str], selected: int, position: str) -> list[st
     return dock
 
 
-@pytest.mark.parametrize("version", [(29, 0), (30, 2), (31, 0), (32, 2)])
+@pytest.mark.parametrize("version", [(29, 0), (29, 1), (30, 0), (30, 2), (31, 0), (32, 2)])
 def test_new_scenes_come_out_in_the_shows_order_on_every_obs(version) -> None:
     position = fact("new_scene_position", version)
     show = build_show("linux", xcomposite=False)
@@ -234,11 +246,30 @@ def test_exported_collection_shape(os_name: str) -> None:
     assert capture["id"] == {"windows": "window_capture", "macos": "screen_capture",
                              "linux": "xcomposite_input"}[os_name]
     title = by_name[names.SOURCE_TITLE]
-    assert title["versioned_id"] == title["id"] + "_v2"
+    # for the newest OBS (30.2+: text_gdiplus v3; FreeType text is v2 on every version)
+    assert title["versioned_id"] == title["id"] + ("_v3" if os_name == "windows" else "_v2")
+    # the JSON name is the file stem: what Import shows, the menu lists and --collection opens
+    assert doc["name"] == collection_export.file_name(os_name).removesuffix(".json")
+    assert doc["name"] == collection_export.collection_name(os_name) == f"meetcast-{os_name}"
     scripts = doc["modules"]["scripts-tool"]
     assert scripts == [{"path": "/x/meetcast_obs.py", "settings": Event().settings()}]
     assert doc["AuxAudioDevice1"]["name"] == names.MIC_SOURCE
     assert ("DesktopAudioDevice1" in doc) == (os_name != "macos")
+
+
+@pytest.mark.parametrize(("version", "text_id"), [
+    ((28, 0), "text_gdiplus_v2"), ((30, 1), "text_gdiplus_v2"), ((30, 2), "text_gdiplus_v3"),
+    ((31, 0), "text_gdiplus_v3"), ((32, 2), "text_gdiplus_v3")])
+def test_export_for_an_obs_version(version, text_id: str) -> None:
+    """Only Windows text differs by OBS version (obs-text.cpp: si_v3 from 30.2.0); an OBS
+    older than 30.2 cannot load v3, so the export is written for one version."""
+    doc = json.loads(collection_export.export("windows", obs_version=version))
+    texts = {s["versioned_id"] for s in doc["sources"] if s["id"] == "text_gdiplus"}
+    assert texts == {text_id}
+    for os_name in ("linux", "macos"):  # the same bytes for every version
+        assert collection_export.export(os_name, obs_version=version) == (
+            collection_export.export(os_name))
+    assert collection_export.DEFAULT_OBS == (32, 2)
 
 
 def test_export_without_script_and_default_paths() -> None:
@@ -274,6 +305,8 @@ def test_meetcast_scenes_export_for_another_path(run_meetcast, tmp_path: Path) -
     (("--os", "windows", "--script", "/opt/x.py"), "not an absolute windows path"),
     (("--script", "/opt/x.py"), "give --os with it"),
     (("--canvas", "big"), "expected WIDTHxHEIGHT"),
+    (("--obs", "27.2"), "expected an OBS version 28.0 or newer"),
+    (("--obs", "latest"), "expected an OBS version 28.0 or newer"),
     (("--os", "amiga"), "invalid choice"),
 ])
 def test_meetcast_scenes_export_refuses_bad_input_in_one_line(run_meetcast, tmp_path: Path,

@@ -16,6 +16,7 @@ from meetcast.lab.picture import close, screenshot
 from meetcast.lab.procs import spawn, stop_process
 from meetcast.lab.standin import PATTERN, StandInWindow, find_x11_window
 from meetcast_core import collection_export, names
+from meetcast_core.obs_versions import fact
 from meetcast_core.scene_list import dock_order
 from meetcast_core.scene_spec import OS_NAMES, build_show
 
@@ -120,9 +121,10 @@ def test_zoom_scene_shows_the_meeting_window(lab: Lab) -> None:
     capture_kind = kinds[names.SOURCE_ZOOM_CAPTURE]
     # Honest about the path that runs: this OBS has no XComposite capture (no EWMH window
     # manager under Xvfb), so the script must have fallen back to whole-screen xshm_input.
+    xshm = fact("xshm_id", lab.obs_version)
     if XCOMPOSITE_OFF in log:
-        assert capture_kind == "xshm_input"
-        assert "Zoom capture: whole-screen capture (xshm_input)" in log
+        assert capture_kind == xshm
+        assert f"Zoom capture: whole-screen capture ({xshm})" in log
     else:
         assert capture_kind == "xcomposite_input"
     spots = ((0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75))
@@ -216,12 +218,13 @@ def test_exported_collection_opens_with_the_four_scenes(os_name, lab_factory, ba
     assert {k: v for k, v in first["items"].items()} == expected_items((1920, 1080))
     kinds = dict(first["inputs"])
     assert kinds[names.SOURCE_TITLE] == "text_ft2_source_v2"
-    assert kinds[names.SOURCE_ZOOM_CAPTURE] in ("xshm_input", "xcomposite_input")
+    xshm = fact("xshm_id", lab.obs_version)
+    assert kinds[names.SOURCE_ZOOM_CAPTURE] in (xshm, "xcomposite_input")
     assert not any("replaced by meetcast" in n for n, _ in first["inputs"])
     foreign = {"windows": "window_capture", "macos": "screen_capture",
                "linux": "xcomposite_input"}[os_name]
-    if kinds[names.SOURCE_ZOOM_CAPTURE] == "xshm_input":   # no XComposite in this OBS
-        assert f"replacing '{names.SOURCE_ZOOM_CAPTURE}': was {foreign}, now xshm_input" in (
+    if kinds[names.SOURCE_ZOOM_CAPTURE] == xshm:   # no XComposite in this OBS
+        assert f"replacing '{names.SOURCE_ZOOM_CAPTURE}': was {foreign}, now {xshm}" in (
             lab.log())
     lab.restart_obs()
     wait_for_scenes(lab)
@@ -260,7 +263,7 @@ def test_switching_to_the_collection_builds_it_and_leaves_the_other_alone(
     with lab.link() as link:
         assert dock_order(link.call("GetSceneList")) == ["Scene"]
         link.call("SetCurrentSceneCollection",
-                  {"sceneCollectionName": collection_export.COLLECTION_NAME})
+                  {"sceneCollectionName": collection_export.collection_name("linux")})
     wait_for_scenes(lab)
     assert snapshot(lab)["order"] == list(names.SHOW_SCENES)
     with lab.link() as link:
@@ -287,7 +290,8 @@ def test_with_a_window_manager_the_capture_is_xcomposite_by_name_and_class(
     wait_for_scenes(lab)
     with lab.link() as link:
         kinds = {i["inputName"]: i["inputKind"] for i in link.call("GetInputList")["inputs"]}
-    assert kinds[names.SOURCE_ZOOM_CAPTURE] == "xshm_input"      # no WM yet: the fallback
+    xshm = fact("xshm_id", lab.obs_version)
+    assert kinds[names.SOURCE_ZOOM_CAPTURE] == xshm      # no WM yet: the fallback
     lab.stop_obs()
     wm = spawn(["openbox", "--sm-disable"], lab.dir / "openbox.log",
                env={"DISPLAY": lab.xvfb.display})
@@ -304,7 +308,7 @@ def test_with_a_window_manager_the_capture_is_xcomposite_by_name_and_class(
     assert XCOMPOSITE_OFF not in report.log.split("Command Line Arguments")[-1]
     assert inputs[names.SOURCE_ZOOM_CAPTURE] == "xcomposite_input"
     assert capture["inputSettings"]["capture_window"] == "0\r\nZoom Meeting\r\nzoom"
-    assert (f"replacing '{names.SOURCE_ZOOM_CAPTURE}': was xshm_input, now xcomposite_input"
+    assert (f"replacing '{names.SOURCE_ZOOM_CAPTURE}': was {xshm}, now xcomposite_input"
             in report.log)
     assert not any("replaced by meetcast" in n for n in inputs)
     assert_clean_exit(report, baseline_leaks)

@@ -2,7 +2,8 @@
 own in ``meetcast_obsglue/audio.py``). The decisions are all in ``meetcast_core.audio_chain``.
 
 Over the websocket the NVIDIA denoiser cannot be detected (no request lists a filter's
-property choices), so chains resolve against the methods every OBS has: RNNoise, Speex.
+property choices), so chains resolve against the methods every OBS has: RNNoise, Speex. A
+filter OBS 31 migrated (``meetcast: …_ported``) is adopted here too, by the same plan.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ def carry_out(link: ObsLink, source: str, ops: list[ac.Op]) -> None:
     for op in ops:
         if op.action == "remove":
             link.call("RemoveSourceFilter", {"sourceName": source, "filterName": op.name})
+        elif op.action == "rename":
+            link.call("SetSourceFilterName", {"sourceName": source, "filterName": op.name,
+                                              "newFilterName": op.new_name})
         elif op.action == "create":
             link.call("CreateSourceFilter", {"sourceName": source, "filterName": op.name,
                                              "filterKind": op.kind,

@@ -2,12 +2,14 @@
 
 A chain (``profiles/audio/<name>.yaml``) is a list of steps, each one OBS audio filter. This
 module validates chains, resolves them against what this OBS offers (the NVIDIA denoiser exists
-only on Windows with an RTX card), and PLANS the filter operations that turn a source's current
-filter list into the chain. The plan is plain data, so the rule "meetcast's filters updated in
-place and in order, never duplicated; the user's own filters untouched and where they were"
-lives here, once, tested without OBS; the OBS script and the controller only carry it out.
+only on Windows with an NVIDIA GPU, and moved filters in OBS 31), and PLANS the filter
+operations that turn a source's current filter list into the chain. The plan is plain data, so
+the rule "meetcast's filters updated in place and in order, never duplicated; the user's own
+filters untouched and where they were" lives here, once, tested without OBS; the OBS script
+and the controller only carry it out.
 
-Ids and setting keys are OBS's own (plugins/obs-filters in obs-studio 29–31).
+Ids and setting keys are OBS's own (plugins/obs-filters and plugins/nv-filters, obs-studio
+28.0.0–32.2.2); what changed between versions is read from :mod:`meetcast_core.obs_versions`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import names
+from .obs_versions import Version, fact
 from .schema import Field, ListOf, Schema, SchemaError, load_yaml, validate
 
 # -- OBS's filter ids and the settings meetcast may set on them -----------------------------
@@ -27,12 +30,20 @@ GAIN = "gain_filter"
 UPWARD_COMPRESSOR = "upward_compressor_filter"
 EXPANDER = "expander_filter"
 LIMITER = "limiter_filter"
+# OBS 31+'s own filter for NVIDIA's denoiser (fact "nvidia_denoiser"). Not a step kind of its
+# own in a chain: a noise-suppression step's "denoiser" method resolves to it where OBS has it.
+NVIDIA_AUDIOFX = "nvidia_audiofx_filter"
 
-# Noise-suppression methods, best first. "denoiser" is NVIDIA's (only where OBS lists it);
+# Noise-suppression methods, best first. "denoiser" is NVIDIA's (only where OBS offers it);
 # Speex is the last resort: measured here it removes ~5 dB where RNNoise removes ~40.
-METHODS: tuple[str, ...] = ("denoiser", "rnnoise", "speex")
+DENOISER = "denoiser"
+METHODS: tuple[str, ...] = (DENOISER, "rnnoise", "speex")
 # Methods every OBS 27+ build offers (RNNoise and Speex are compiled into obs-filters).
 BUILTIN_METHODS: tuple[str, ...] = ("rnnoise", "speex")
+# The suffix OBS 31 gives a Noise Suppression filter it migrates to nvidia_audiofx_filter
+# (fact "denoiser_migration"). Such a filter keeps the suffix on 32 too, so meetcast adopts
+# its own on every version.
+PORTED_SUFFIX = "_ported"
 
 CEILING_MAX_DBFS = -1.0  # the limiter's threshold: true peaks stay at or below this
 
@@ -70,20 +81,41 @@ SETTINGS: dict[str, Schema] = {
     LIMITER: Schema({"threshold": _num(-60, 0), "release_time": _int(1, 1000)}),
 }
 KINDS: tuple[str, ...] = tuple(SETTINGS)
+# Every kind a meetcast audio filter can have in OBS: the step kinds, plus the NVIDIA filter a
+# noise-suppression step may resolve to.
+OWNED_KINDS: tuple[str, ...] = (*KINDS, NVIDIA_AUDIOFX)
 
 # The slow leveller's settings (meetcast_core.leveller.Settings), on a gain step only.
 LEVELLER = Schema({
-    "target_dbfs": _num(-40, -6, "speech level to reach (the leveller's gated average)"),
+    "target_lufs": _num(-40, -6, "speech loudness to reach, LUFS integrated (BS.1770)"),
+    "target_dbfs": _num(-40, -6, "the older way to give it: speech RMS as the meter reads it"),
+    "lufs_offset_db": _num(-6, 6, "speech LUFS minus the meter's gated RMS (measured)"),
     "gate_dbfs": _num(-90, -30, "quieter than this before the gain: a pause"),
+    "floor_gate_db": _num(0, 30, "less than this above the noise floor: a pause"),
+    "floor_window_s": _num(0.5, 30, "time the noise floor is taken over"),
+    "floor_quantile": _num(0.01, 0.5, "the floor: this low quantile of the level"),
+    "acquire_above_floor_db": _num(3, 40, "the first speaker stands this far above the floor"),
     "relative_gate_db": _num(6, 40, "this far below the short average: not counted"),
     "average_s": _num(1, 60, "speech time of the long average"),
     "short_s": _num(0.1, 5, "speech time of the short average"),
+    "acquire_s": _num(0.05, 5, "speech time before the first speaker's level is trusted"),
+    "acquire_gap_s": _num(0.1, 5, "... with no longer pause within it"),
     "new_speaker_db": _num(3, 30, "short vs long average difference meaning a new level"),
-    "new_speaker_s": _num(0.2, 10, "... when it lasts this long (speech time)"),
+    "new_speaker_s": _num(0.1, 10, "... when it lasts this long (speech time)"),
+    "louder_db": _num(1, 30, "... or this much louder ..."),
+    "louder_s": _num(0.1, 10, "... for this long"),
     "pull_limit_db": _num(1, 40, "one block pulls the average as if at most this far"),
-    "min_gain_db": _num(-30, 30), "max_gain_db": _num(-30, 30),
-    "slew_db_per_s": _num(0.5, 60, "fastest gain change"),
+    "min_gain_db": _num(-30, 40), "max_gain_db": _num(-30, 40),
+    "start_gain_db": _num(-30, 20, "the highest gain before anyone has been heard"),
+    "slew_db_per_s": _num(0.5, 200, "fastest gain rise near the target"),
+    "fall_db_per_s": _num(0.5, 200, "fastest gain fall near the target"),
+    "far_db": _num(1, 40, "further than this from the target gain: a new speaker ..."),
+    "far_slew_db_per_s": _num(1, 400, "... and the gain moves this fast either way"),
     "min_fader_db": _num(-100, 0, "a fader below this counts as muted"),
+    "squashed_share": _num(0.05, 1, "speech limited this often, recently ..."),
+    "squashed_above_db": _num(0, 20, "... reading this far above the target: squashed"),
+    "squash_s": _num(0.05, 5, "... for this much speech: the gain steps down"),
+    "squash_step_db": _num(1, 30, "... by this much"),
 })
 
 
@@ -227,6 +259,29 @@ class FilterSpec:
     settings: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Offer:
+    """What this OBS has for noise suppression, as the script probes it.
+
+    ``methods``: the methods ``noise_suppress_filter_v2`` lists ENABLED (OBS 28–30 list the
+    NVIDIA denoiser, disabled, whenever its SDK is found, even if it did not load; 31 lists it
+    disabled always). ``nvidia_filter``: ``nvidia_audiofx_filter`` is registered (OBS 31+
+    registers it only when NVIDIA's SDK loaded on a supported GPU). The controller cannot see
+    either over obs-websocket and uses the default: the built-in methods.
+    """
+
+    version: Version = (29, 0)
+    methods: tuple[str, ...] = BUILTIN_METHODS
+    nvidia_filter: bool = False
+
+    def denoiser_kind(self) -> str | None:
+        """The filter id that runs NVIDIA's denoiser in this OBS, or None when it has none."""
+        kind, method = fact("nvidia_denoiser", self.version)
+        if kind == NVIDIA_AUDIOFX:
+            return kind if self.nvidia_filter else None
+        return kind if method in self.methods else None
+
+
 def pick_method(preferred: Sequence[str], offered: Iterable[str]) -> str:
     """The first preferred method OBS offers; Speex when none is (it is always built in)."""
     offered = set(offered)
@@ -236,25 +291,46 @@ def pick_method(preferred: Sequence[str], offered: Iterable[str]) -> str:
     return "speex"
 
 
-def resolve(chain: Chain, offered_methods: Iterable[str] = BUILTIN_METHODS) -> list[FilterSpec]:
-    """The chain as concrete filters for an OBS offering ``offered_methods``."""
-    offered = tuple(offered_methods)
+def _as_offer(offered: Offer | Iterable[str]) -> Offer:
+    """A bare list of methods is an OBS 28–30 (the denoiser, if listed, is a method)."""
+    return offered if isinstance(offered, Offer) else Offer(methods=tuple(offered))
+
+
+def resolve(chain: Chain, offered: Offer | Iterable[str] = BUILTIN_METHODS) -> list[FilterSpec]:
+    """The chain as concrete filters for this OBS (an :class:`Offer`, or the methods an OBS
+    28–30 offers).
+
+    A noise-suppression step gets its first preferred method this OBS has. "denoiser" is
+    NVIDIA's in whichever filter this OBS version runs it (fact ``nvidia_denoiser``):
+    ``noise_suppress_filter_v2`` up to 30, ``nvidia_audiofx_filter`` from 31.
+    """
+    offer = _as_offer(offered)
+    denoiser = offer.denoiser_kind()
+    available = [m for m in offer.methods if m != DENOISER]
+    if denoiser is not None:
+        available.append(DENOISER)
     out: list[FilterSpec] = []
     for step in chain.steps:
         settings = dict(step.settings)
+        kind = step.kind
         if step.kind == NOISE_SUPPRESS:
-            method = pick_method(step.methods, offered)
-            settings = {"method": method, **_method_settings(method, settings)}
+            method = pick_method(step.methods, available)
+            if method == DENOISER and denoiser is not None:
+                kind = denoiser
+            settings = {"method": method, **_method_settings(method, settings, offer.version)}
         if step.leveller is not None:  # carried on the filter, where the script reads it
             ceiling = chain.steps[-1].settings.get("threshold", 0.0)  # the chain's limiter
             settings[names.LEVELLER_SETTINGS_KEY] = {**step.leveller, "ceiling_dbfs": ceiling}
-        out.append(FilterSpec(step.filter_name, step.kind, settings))
+        out.append(FilterSpec(step.filter_name, kind, settings))
     return out
 
 
-def _method_settings(method: str, settings: dict[str, Any]) -> dict[str, Any]:
+def _method_settings(method: str, settings: dict[str, Any], version: Version) -> dict[str, Any]:
     """Only the keys the chosen method reads (so a Speex level never lingers on RNNoise)."""
-    keep = {"speex": ("suppress_level",), "denoiser": ("intensity",)}.get(method, ())
+    if method == DENOISER:
+        keep: tuple[str, ...] = fact("nvidia_denoiser_keys", version)
+    else:
+        keep = {"speex": ("suppress_level",)}.get(method, ())
     return {k: v for k, v in settings.items() if k in keep}
 
 
@@ -267,6 +343,7 @@ class Op:
     """One filter operation. ``index`` is the position in the list as it is at that moment.
 
     - ``remove``: delete the filter at ``index`` (named ``name``, checked before removing)
+    - ``rename``: rename ``name`` to ``new_name`` (adopting a filter OBS migrated)
     - ``create``: add ``name`` of ``kind`` with ``settings`` at the END of the list
     - ``update``: overlay ``settings`` on ``name``'s settings
     - ``move``:   move ``name`` to ``index``
@@ -277,6 +354,7 @@ class Op:
     kind: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
     index: int = -1
+    new_name: str = ""
 
 
 def owned(name: str, kind: str) -> bool:
@@ -284,7 +362,21 @@ def owned(name: str, kind: str) -> bool:
 
     The kind check keeps a future meetcast video filter (same prefix) out of the audio plan.
     """
-    return names.is_meetcast_filter(name) and kind in KINDS
+    return names.is_meetcast_filter(name) and kind in OWNED_KINDS
+
+
+def ported_base(name: str, kind: str) -> str | None:
+    """The meetcast filter name a filter OBS migrated came from, or None.
+
+    OBS 31 turns a Noise Suppression filter running NVIDIA's denoiser into an
+    ``nvidia_audiofx_filter`` named ``<name>_ported`` at the END of the list (after the
+    limiter). When ``<name>`` is meetcast's, the filter is meetcast's too: adopted, renamed
+    back and put in its place. A user's own ``…_ported`` filter has no meetcast prefix.
+    """
+    if kind != NVIDIA_AUDIOFX or not name.endswith(PORTED_SUFFIX):
+        return None
+    base = name[:-len(PORTED_SUFFIX)]
+    return base if names.is_meetcast_filter(base) else None
 
 
 def _differs(want: dict[str, Any], have: dict[str, Any]) -> bool:
@@ -320,16 +412,22 @@ def plan(existing: Sequence[Existing], desired: Sequence[FilterSpec]) -> list[Op
 
     ``desired`` empty means "remove meetcast's audio filters". Applying the result and
     planning again gives ``[]`` (idempotent). A meetcast filter of the wrong kind or a
-    duplicate name is removed and, if wanted, created afresh.
+    duplicate name is removed and, if wanted, created afresh. A meetcast filter OBS migrated
+    (:func:`ported_base`) is adopted: judged under its meetcast name, renamed back to it if it
+    stays, and moved to its step's place — never left after the limiter.
     """
     ops: list[Op] = []
-    cur: list[Existing] = list(existing)
     by_name = {d.name: d for d in desired}
+
+    # 0. adoption: each filter under the name meetcast will give it
+    adopted = {i: base for i, (name, kind, _) in enumerate(existing)
+               if (base := ported_base(name, kind)) is not None}
+    view: list[Existing] = [(adopted.get(i, n), k, s) for i, (n, k, s) in enumerate(existing)]
 
     # 1. remove meetcast filters that are not wanted, have the wrong kind, or are duplicates
     seen: set[str] = set()
     drop: list[int] = []
-    for i, (name, kind, _) in enumerate(cur):
+    for i, (name, kind, _) in enumerate(view):
         if not owned(name, kind) and not (name in by_name and names.is_meetcast_filter(name)):
             continue
         d = by_name.get(name)
@@ -337,10 +435,18 @@ def plan(existing: Sequence[Existing], desired: Sequence[FilterSpec]) -> list[Op
             drop.append(i)
         else:
             seen.add(name)
-    order = target_order([c for i, c in enumerate(cur) if i not in drop], desired)
-    for i in reversed(drop):
+    # An adopted filter's place (the end, where OBS put it) is no step's place: it is placed
+    # like a missing step, so the user's filters keep where they were relative to the chain.
+    order = target_order([c for i, c in enumerate(view) if i not in drop and i not in adopted],
+                         desired)
+    cur: list[Existing] = list(existing)
+    for i in reversed(drop):  # by the name OBS has now, before any rename can clash
         ops.append(Op("remove", cur[i][0], index=i))
-        del cur[i]
+    keep = [i for i in range(len(existing)) if i not in drop]
+    for i in keep:
+        if i in adopted:
+            ops.append(Op("rename", existing[i][0], new_name=adopted[i]))
+    cur = [view[i] for i in keep]
 
     # 2. create what is missing (OBS appends), 3. update settings that differ
     have = {c[0]: c for c in cur}
@@ -372,6 +478,11 @@ def apply(existing: Sequence[Existing], ops: Sequence[Op]) -> list[Existing]:
                 raise ValueError(f"remove {op.name!r}: index {op.index} holds "
                                  f"{cur[op.index][0]!r}")
             del cur[op.index]
+        elif op.action == "rename":
+            if op.new_name in names_now:
+                raise ValueError(f"rename {op.name!r}: {op.new_name!r} is taken")
+            i = names_now.index(op.name)
+            cur[i] = (op.new_name, cur[i][1], cur[i][2])
         elif op.action == "create":
             cur.append((op.name, op.kind, dict(op.settings)))
         elif op.action == "update":
@@ -395,6 +506,8 @@ def describe(ops: Sequence[Op]) -> list[str]:
                        ", ".join(f"{k}={v}" for k, v in sorted(op.settings.items())))
         elif op.action == "move":
             out.append(f"move {op.name} to position {op.index + 1}")
+        elif op.action == "rename":
+            out.append(f"adopt {op.name} (OBS migrated it) as {op.new_name}")
         else:
             out.append(f"remove {op.name}")
     return out

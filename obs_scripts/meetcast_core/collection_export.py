@@ -15,6 +15,21 @@ path normalisation turns into ``<folder>\\x``, so on Linux and macOS a ``./`` pa
 rewritten. The script does not live in ``scenes/`` either. So a relative path cannot work:
 the files carry an absolute path — the install location docs/scenes.md proposes per OS — and
 ``meetcast scenes export --script PATH`` writes them for any other location.
+
+The collection's name. OBS 31+ finds a collection by the ``name`` inside its JSON, both for
+``--collection`` and for the one it last had open (fact ``collection_found_by``); up to 30 it
+opened the last one by its file name, and ``--collection`` matched the JSON name already.
+Scene Collection → Import shows the JSON name and writes the file under a name of its own.
+So each file's JSON name is its file stem (``meetcast-windows``): what the export writes, what
+Import shows, the Scene Collection menu and ``--collection meetcast-<os>`` agree on every OBS.
+
+Which OBS it is for. Only one id differs across OBS 28–32.2 here: Windows text, ``text_gdiplus``
+v2 up to 30.1 and v3 from 30.2 (fact ``text_windows_id``). An OBS cannot load a version it does
+not have (28–30.1 would show a v3 text as an unavailable source, and the script would not
+replace it: its unversioned id matches), while 30.2+ still loads v2 but marks it obsolete. So
+the export is for one OBS version: by default the newest these facts were checked against
+(:data:`DEFAULT_OBS`, what the organiser runs), ``meetcast scenes export --obs 30.1`` for an
+older one. The Linux and macOS files are the same for every version.
 """
 
 from __future__ import annotations
@@ -23,7 +38,8 @@ import json
 from typing import Any
 
 from . import names
-from .scene_spec import OS_NAMES, VERSIONED_IDS, AudioDevice, Event, Item, Show, build_show
+from .obs_versions import NEWEST_KNOWN, Version
+from .scene_spec import OS_NAMES, AudioDevice, Event, Item, Show, build_show, versioned_id
 
 # Where docs/scenes.md suggests putting the obs_scripts folder on each OS.
 DEFAULT_SCRIPT_PATHS = {
@@ -31,15 +47,21 @@ DEFAULT_SCRIPT_PATHS = {
     "macos": "/Users/Shared/meetcast/obs_scripts/meetcast_obs.py",
     "linux": "/opt/meetcast/obs_scripts/meetcast_obs.py",
 }
-COLLECTION_NAME = "meetcast"
+DEFAULT_OBS: Version = NEWEST_KNOWN  # the OBS the committed files in scenes/ are written for
+
+
+def collection_name(os_name: str) -> str:
+    """The collection's name: the JSON's ``name``, equal to the file stem (see above)."""
+    return f"meetcast-{os_name}"
 
 
 def file_name(os_name: str) -> str:
-    return f"meetcast-{os_name}.json"
+    return collection_name(os_name) + ".json"
 
 
-def _source(kind: str, name: str, settings: dict[str, Any], mixers: int = 0) -> dict[str, Any]:
-    return {"id": kind, "versioned_id": VERSIONED_IDS.get(kind, kind), "name": name,
+def _source(kind: str, name: str, settings: dict[str, Any], obs_version: Version,
+            mixers: int = 0) -> dict[str, Any]:
+    return {"id": kind, "versioned_id": versioned_id(kind, obs_version), "name": name,
             "enabled": True, "settings": settings, "mixers": mixers, "flags": 0,
             "volume": 1.0, "muted": False, "filters": [], "hotkeys": {},
             "private_settings": {}}
@@ -56,26 +78,28 @@ def _item(item: Item, item_id: int) -> dict[str, Any]:
             "group_item_backup": False, "private_settings": {}}
 
 
-def _audio(dev: AudioDevice) -> dict[str, Any]:
-    return _source(dev.kind, dev.name, dict(dev.settings), mixers=0xFF)
+def _audio(dev: AudioDevice, obs_version: Version) -> dict[str, Any]:
+    return _source(dev.kind, dev.name, dict(dev.settings), obs_version, mixers=0xFF)
 
 
-def collection(show: Show, script_path: str | None) -> dict[str, Any]:
-    """The collection document for ``show``; ``script_path`` None leaves the script out."""
-    sources: list[dict[str, Any]] = [_source(s.kind, s.name, dict(s.settings))
+def collection(show: Show, script_path: str | None,
+               obs_version: Version = DEFAULT_OBS) -> dict[str, Any]:
+    """The collection document for ``show`` in OBS ``obs_version``; ``script_path`` None
+    leaves the script out."""
+    sources: list[dict[str, Any]] = [_source(s.kind, s.name, dict(s.settings), obs_version)
                                      for s in show.sources]
     for scene in show.scenes:
         items = [_item(it, i) for i, it in enumerate(scene.items, 1)]
         sources.append({**_source("scene", scene.name, {
-            "custom_size": False, "id_counter": len(items), "items": items})})
+            "custom_size": False, "id_counter": len(items), "items": items}, obs_version)})
     doc: dict[str, Any] = {
-        "name": COLLECTION_NAME,
+        "name": collection_name(show.os_name),
         "current_scene": names.SCENE_STARTING,
         "current_program_scene": names.SCENE_STARTING,
         "scene_order": [{"name": s.name} for s in show.scenes],
         "sources": sources,
         "groups": [],
-        "AuxAudioDevice1": _audio(show.mic),
+        "AuxAudioDevice1": _audio(show.mic, obs_version),
         "transitions": [],
         "current_transition": "Fade",
         "transition_duration": 300,
@@ -84,7 +108,7 @@ def collection(show: Show, script_path: str | None) -> dict[str, Any]:
         "modules": {},
     }
     if show.desktop is not None:
-        doc["DesktopAudioDevice1"] = _audio(show.desktop)
+        doc["DesktopAudioDevice1"] = _audio(show.desktop, obs_version)
     if script_path:
         doc["modules"] = {"scripts-tool": [
             {"path": script_path, "settings": show.event.settings()}]}
@@ -92,10 +116,11 @@ def collection(show: Show, script_path: str | None) -> dict[str, Any]:
 
 
 def export(os_name: str, script_path: str | None = None, event: Event | None = None,
-           canvas: tuple[int, int] = (1920, 1080)) -> str:
-    """The file's text: stable (same input → same bytes), so a test can diff it."""
+           canvas: tuple[int, int] = (1920, 1080), obs_version: Version = DEFAULT_OBS) -> str:
+    """The file's text for OBS ``obs_version``: stable (same input → same bytes), so a test
+    can diff it."""
     if os_name not in OS_NAMES:
         raise ValueError(f"unknown OS {os_name!r}; known: {', '.join(OS_NAMES)}")
     path = DEFAULT_SCRIPT_PATHS[os_name] if script_path is None else script_path
-    show = build_show(os_name, event, canvas)
-    return json.dumps(collection(show, path), indent=2, ensure_ascii=False) + "\n"
+    show = build_show(os_name, event, canvas, obs_version=obs_version)
+    return json.dumps(collection(show, path, obs_version), indent=2, ensure_ascii=False) + "\n"

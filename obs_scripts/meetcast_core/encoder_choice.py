@@ -1,9 +1,10 @@
 """Which encoder a profile gets on this machine, its exact OBS settings, and why.
 
-A pure function of (profile, encoder ids OBS registered, OBS version) so the same answer shows
-in the script's Properties, in OBS's log, in ``meetcast profile list`` and in the tests,
-without a GPU. OBS only registers a hardware encoder after its own device check, so an id
-being present means that encoder can run here (see :func:`encoders.known_ids`).
+A pure function of (profile, encoder ids OBS registered, OBS version, and on a Mac the macOS
+version) so the same answer shows in the script's Properties, in OBS's log, in ``meetcast
+profile list`` and in the tests, without a GPU. OBS only registers a hardware encoder after
+its own device check, so an id being present means that encoder can run here (see
+:func:`encoders.known_ids`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from . import encoders as enc
 from .encoder_profiles import EncoderProfile
+from .obs_versions import fact
 
 
 class NoEncoder(ValueError):
@@ -39,9 +41,11 @@ def present_candidates(family: str, present: Iterable[str]) -> list[str]:
     return [i for i in enc.CANDIDATES[family] if i in have]
 
 
-def choose(profile: EncoderProfile, present: Iterable[str], version: enc.Version) -> Choice:
+def choose(profile: EncoderProfile, present: Iterable[str], version: enc.Version,
+           macos: enc.Version | None = None) -> Choice:
     """The first family in ``profile.encoders`` with an id in ``present``; raises
-    :class:`NoEncoder` when none is (only possible when a profile leaves out x264)."""
+    :class:`NoEncoder` when none is (only possible when a profile leaves out x264).
+    ``macos``: the Mac's (major, minor) where known (see :func:`encoder_settings`)."""
     present = set(present)
     absent: list[str] = []
     for family in profile.encoders:
@@ -50,7 +54,7 @@ def choose(profile: EncoderProfile, present: Iterable[str], version: enc.Version
             absent.append(enc.LABELS[family])
             continue
         encoder_id = ids[0]
-        settings = encoder_settings(profile, family, encoder_id, version)
+        settings = encoder_settings(profile, family, encoder_id, version, macos)
         detail = _detail(profile, family)
         if absent:
             reason = f"{', '.join(absent)} absent → {detail}"
@@ -91,9 +95,20 @@ def _legacy_nvenc_preset(opts: dict[str, Any]) -> str:
     return "hq"
 
 
+def videotoolbox_cbr(encoder_id: str, version: enc.Version, macos: enc.Version | None) -> bool:
+    """Whether VideoToolbox really encodes CBR: Apple silicon AND macOS 13 (fact
+    ``videotoolbox_cbr_min_macos``); elsewhere OBS logs a warning and silently encodes ABR, so
+    meetcast asks for ABR at the same average itself and says so. ``macos`` None (not read)
+    trusts the encoder id alone."""
+    if encoder_id != enc.VT_APPLE_SILICON:
+        return False
+    return macos is None or tuple(macos) >= fact("videotoolbox_cbr_min_macos", version)
+
+
 def encoder_settings(profile: EncoderProfile, family: str, encoder_id: str,
-                     version: enc.Version) -> dict[str, Any]:
-    """The exact ``streamEncoder.json`` for ``encoder_id`` in OBS ``version``."""
+                     version: enc.Version, macos: enc.Version | None = None) -> dict[str, Any]:
+    """The exact ``streamEncoder.json`` for ``encoder_id`` in OBS ``version`` (on macOS
+    ``macos``: the Mac's version, which VideoToolbox's CBR depends on)."""
     opts = profile.settings[family]
     base: dict[str, Any] = {"rate_control": profile.rate_control,
                             "bitrate": profile.video_kbps,
@@ -126,9 +141,9 @@ def encoder_settings(profile: EncoderProfile, family: str, encoder_id: str,
         return {**base, "target_usage": usage, "profile": opts["profile"],
                 "bframes": opts["bframes"]}
     if family == enc.VIDEOTOOLBOX:
-        # VideoToolbox does CBR only on Apple silicon (mac-videotoolbox/encoder.c); the
-        # Intel-Mac encoder gets ABR at the same average.
-        rc = "CBR" if encoder_id == enc.VT_APPLE_SILICON else "ABR"
+        # VideoToolbox does CBR only on Apple silicon with macOS 13+ (mac-videotoolbox/
+        # encoder.c); elsewhere ABR at the same average.
+        rc = "CBR" if videotoolbox_cbr(encoder_id, version, macos) else "ABR"
         return {**base, "rate_control": rc, "profile": opts["profile"],
                 "bframes": opts["bframes"]}
     if family == enc.VAAPI:
@@ -138,6 +153,6 @@ def encoder_settings(profile: EncoderProfile, family: str, encoder_id: str,
 
 
 def choose_all(profiles: Iterable[EncoderProfile], present: Iterable[str],
-               version: enc.Version) -> dict[str, Choice]:
+               version: enc.Version, macos: enc.Version | None = None) -> dict[str, Choice]:
     present = set(present)
-    return {p.name: choose(p, present, version) for p in profiles}
+    return {p.name: choose(p, present, version, macos) for p in profiles}

@@ -56,7 +56,7 @@ def names_to_read(show: Show) -> list[str]:
 def plan(show: Show, existing: Mapping[str, Existing],
          new_scene_position: str = "append") -> list[Step]:
     """The steps, in order. ``new_scene_position`` is where this OBS's Scenes dock puts a new
-    scene (fact ``new_scene_position``): ``append`` (up to 30.1) or ``below_selected`` (30.2+,
+    scene (fact ``new_scene_position``): ``append`` (up to 29.1) or ``below_selected`` (30.0+,
     where the selection stays put), so scenes are created in the order that ends with the
     show's own order in the dock."""
     if new_scene_position not in ("append", "below_selected"):

@@ -9,12 +9,14 @@ hashtag), ``Zoom`` (the meeting window fitted to the canvas, a lower third on to
 Text sources are shared: the title in ``Starting Soon`` and ``BRB`` is ONE source, so
 changing it once changes it everywhere, and each is addressable by its name (names.py).
 
-Source ids and keys, per OS, are OBS's own (obs-studio 29.0.2):
+Source ids and keys, per OS, are OBS's own (obs-studio 29.0.2; versions per OBS from
+:mod:`meetcast_core.obs_versions`):
 - text: Windows ``text_gdiplus`` (plugins/obs-text/gdiplus/obs-text.cpp; keys ``text``,
   ``font``{face,size,style,flags}, ``color`` 0xBBGGRR, ``outline``, ``outline_size``,
-  ``outline_color``; version 2 in 28–29, 3 from 30), Linux and macOS ``text_ft2_source``
-  (plugins/text-freetype2/text-freetype2.c; ``text``, ``font``, ``color1``/``color2``
-  0xAABBGGRR, ``outline``, ``drop_shadow``; version 2). OBS has no macOS-only text source.
+  ``outline_color``; version 2 in 28–30.1, 3 from 30.2: fact ``text_windows_id``), Linux and
+  macOS ``text_ft2_source`` (plugins/text-freetype2/text-freetype2.c; ``text``, ``font``,
+  ``color1``/``color2`` 0xAABBGGRR, ``outline``, ``drop_shadow``; version 2 in 28.0–32.2).
+  OBS has no macOS-only text source.
 - background: ``color_source`` (plugins/image-source/color-source.c; ``color`` 0xAABBGGRR,
   ``width``, ``height``; version 3).
 - audio: Windows ``wasapi_input_capture``/``wasapi_output_capture``
@@ -34,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import names
+from .obs_versions import Version, fact
 from .zoom_capture import ZOOM_CLASS, ZOOM_TITLE, Capture, zoom_capture
 
 OS_NAMES: tuple[str, ...] = ("windows", "macos", "linux")
@@ -55,10 +58,17 @@ ALIGN_BOTTOM = 8
 BOUNDS_NONE = 0
 BOUNDS_SCALE_INNER = 2
 
-# Versioned ids OBS 29 writes for the unversioned ones we use (obs_get_latest_input_type_id):
-# a collection file names both, and OBS loads by the versioned one.
-VERSIONED_IDS = {"text_gdiplus": "text_gdiplus_v2", "text_ft2_source": "text_ft2_source_v2",
-                 "color_source": "color_source_v3"}
+# Versioned ids (what obs_get_latest_input_type_id answers) for the unversioned ones we use
+# that did not change in OBS 28.0–32.2: a collection file names both, and OBS loads by the
+# versioned one. text_gdiplus changed (versioned_id below).
+VERSIONED_IDS = {"text_ft2_source": "text_ft2_source_v2", "color_source": "color_source_v3"}
+
+
+def versioned_id(kind: str, obs_version: Version) -> str:
+    """The versioned id OBS ``obs_version`` creates (and saves) for unversioned ``kind``."""
+    if kind == "text_gdiplus":
+        return fact("text_windows_id", obs_version)
+    return VERSIONED_IDS.get(kind, kind)
 
 BACKGROUND_ABGR = 0xFF3A2A1E   # a dark slate blue, opaque
 WHITE_ABGR = 0xFFFFFFFF
@@ -197,18 +207,19 @@ def audio_devices(os_name: str) -> tuple[AudioDevice, AudioDevice | None]:
 
 
 def build_show(os_name: str, event: Event | None = None, canvas: tuple[int, int] = (1920, 1080),
-               xcomposite: bool = True) -> Show:
+               xcomposite: bool = True, obs_version: Version | None = None) -> Show:
     """The meetup's scenes for ``os_name`` on a ``canvas``-sized OBS.
 
     ``xcomposite`` (Linux): whether this OBS has XComposite window capture; without it the
-    Zoom scene captures the whole screen instead (zoom_capture.py).
+    Zoom scene captures the whole screen instead (zoom_capture.py), under the id
+    ``obs_version`` creates (None: the one every OBS loads).
     """
     if os_name not in OS_NAMES:
         raise ValueError(f"unknown OS {os_name!r}; known: {', '.join(OS_NAMES)}")
     ev = event or Event()
     w, h = canvas
     capture = zoom_capture(os_name, ev.zoom_title, window_class=ev.zoom_class,
-                           xcomposite=xcomposite)
+                           xcomposite=xcomposite, obs_version=obs_version)
 
     def size(fraction: float) -> int:
         return max(8, round(h * fraction))

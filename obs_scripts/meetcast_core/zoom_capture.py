@@ -23,14 +23,18 @@ source (obs-studio tags 29.0.2 / 30.2.3 / 31.0.0), file by file:
   a window whose name AND first WM_CLASS string both match exactly. xid 0 is never a
   top-level window, so ``0`` makes it match by name and class. ``xcomposite_load`` does not
   register the source at all without an EWMH window manager (e.g. bare Xvfb): then the
-  fallback is ``xshm_input`` (plugins/linux-capture/xshm-input.c: ``screen``,
-  ``show_cursor``), the whole screen, which shows Zoom when Zoom is full-screen.
+  fallback is XSHM screen capture (plugins/linux-capture/xshm-input.c: ``screen``,
+  ``show_cursor``), the whole screen, which shows Zoom when Zoom is full-screen. Its id is
+  ``xshm_input`` up to OBS 30 and ``xshm_input_v2`` from 31 (fact ``xshm_id``; the old id
+  still loads, marked obsolete, and is not a version of the new one).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from .obs_versions import Version, fact
 
 # What Zoom calls its meeting window (third-party tools agree; Zoom documents none of it).
 ZOOM_TITLE = "Zoom Meeting"
@@ -45,7 +49,7 @@ ZOOM_X11_CLASS = "zoom"                           # Linux WM_CLASS (first string
 WINDOW_CAPTURE = "window_capture"
 SCREEN_CAPTURE_MAC = "screen_capture"
 XCOMPOSITE = "xcomposite_input"
-XSHM = "xshm_input"
+XSHM = "xshm_input"  # what every OBS 28+ loads (fact xshm_id: the id to create per version)
 
 WGC_METHOD = 2                 # window-capture.c: METHOD_WGC
 PRIORITY_CLASS = 0             # window-helpers.h: WINDOW_PRIORITY_CLASS
@@ -83,12 +87,18 @@ def x11_window(title: str, wm_class: str = ZOOM_X11_CLASS) -> str:
     return f"0\r\n{title}\r\n{wm_class}"
 
 
+def xshm_kind(obs_version: Version | None) -> str:
+    """The XSHM id to create in OBS ``obs_version``; None (not known): the one every OBS loads.
+    """
+    return XSHM if obs_version is None else fact("xshm_id", obs_version)
+
+
 def zoom_capture(os_name: str, title: str = ZOOM_TITLE, *, window_class: str = ZOOM_CLASS,
-                 xcomposite: bool = True) -> Capture:
+                 xcomposite: bool = True, obs_version: Version | None = None) -> Capture:
     """The Zoom meeting capture for ``os_name`` ("windows", "macos", "linux").
 
     ``xcomposite`` says whether this OBS has ``xcomposite_input`` (Linux only): without it
-    the capture falls back to ``xshm_input``, the whole screen.
+    the capture falls back to XSHM, the whole screen, under the id ``obs_version`` creates.
     """
     title = title or ZOOM_TITLE
     if os_name == "windows":
@@ -115,9 +125,10 @@ def zoom_capture(os_name: str, title: str = ZOOM_TITLE, *, window_class: str = Z
                 {"capture_window": x11_window(title), "show_cursor": False},
                 managed=("capture_window",),
                 how=f"XComposite window capture of {title!r} (class {ZOOM_X11_CLASS})")
+        kind = xshm_kind(obs_version)
         return Capture(
-            XSHM, {"screen": 0, "show_cursor": False}, managed=("screen",),
-            how="whole-screen capture (xshm_input): XComposite is unavailable in this OBS; "
+            kind, {"screen": 0, "show_cursor": False}, managed=("screen",),
+            how=f"whole-screen capture ({kind}): XComposite is unavailable in this OBS; "
                 "keep the Zoom meeting full-screen",
             fallback=True)
     raise ValueError(f"unknown OS {os_name!r}; known: windows, macos, linux")

@@ -9,7 +9,11 @@ unticking "Apply", removes meetcast's filters from that source and only those. E
 
 OBS's own quirks handled here: ``obs_source_filter_add`` appends at the bottom of the list;
 filters are stored bottom-first inside libobs (``obs_source_backup_filters`` returns them in
-that order); OBS 29 has no "set filter index" (30.0 added it), only one-step moves.
+that order); OBS 29 has no "set filter index" (30.0 added it), only one-step moves. What this
+OBS has for noise suppression (which version, which methods are enabled, whether OBS 31+'s
+``nvidia_audiofx_filter`` is registered) is read once per load into an ``audio_chain.Offer``;
+the core decides from it which filter runs NVIDIA's denoiser and adopts the ones OBS 31
+migrated (``…_ported``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from meetcast_core import names
 from meetcast_core.schema import SchemaError
 
 from . import audio_leveller, state
-from .obsutil import data_from, info, source_by_name, warn
+from .obsutil import data_from, info, obs_version, source_by_name, warn
 
 ENABLED = "audio_enabled"
 NONE = ""  # the "(none)" choice
@@ -34,7 +38,7 @@ PICKS: tuple[tuple[str, str, str, str], ...] = (
     ("audio_zoom_source", "zoom", names.DESKTOP_SOURCE, "Zoom chain (desktop audio)"),
 )
 
-_methods: tuple[str, ...] | None = None  # asked of OBS once per load: it cannot change
+_offer: ac.Offer | None = None  # asked of OBS once per load: it cannot change
 
 
 # -- hooks -----------------------------------------------------------------------------------
@@ -81,8 +85,8 @@ def collection_cleanup() -> None:
 
 
 def unload() -> None:
-    global _methods
-    _methods = None
+    global _offer
+    _offer = None
     audio_leveller.stop()
 
 
@@ -117,10 +121,12 @@ def _apply_all(picks: dict[str, str]) -> None:
             chains[chain_name] = ac.load_named(chain_name)
         except SchemaError as exc:  # nothing half-applied: that chain is left as it is
             warn(f"audio chain not applied: {exc}")
-    global _methods
-    if _methods is None:
-        _methods = noise_methods()
-    offered = _methods
+    global _offer
+    if _offer is None:
+        _offer = offer()
+        info(f"noise suppression here: {', '.join(_offer.methods) or 'none'}; NVIDIA denoiser: "
+             f"{_offer.denoiser_kind() or 'absent'}")
+    offered = _offer
     present = set(_audio_source_names())
     for source in sorted(present | set(picks)):
         chain_name = picks.get(source)
@@ -170,6 +176,12 @@ def filters_of(source: Any) -> list[ac.Existing]:
 
 
 def _carry_out(source: Any, op: ac.Op) -> None:
+    if op.action == "rename":  # a filter OBS migrated, adopted under meetcast's name
+        f = obs.obs_source_get_filter_by_name(source, op.name)
+        if f is not None:
+            obs.obs_source_set_name(f, op.new_name)
+            obs.obs_source_release(f)
+        return
     if op.action == "create":
         with data_from(op.settings) as settings:
             f = obs.obs_source_create_private(op.kind, op.name, settings)
@@ -204,12 +216,22 @@ def _move(source: Any, f: Any, name: str, index: int) -> None:
 
 
 # -- what this OBS has -----------------------------------------------------------------------
-def noise_methods() -> tuple[str, ...]:
-    """The noise-suppression methods OBS lists (NVIDIA's only with its SDK on an RTX card).
+def offer() -> ac.Offer:
+    """What this OBS has for noise suppression, for ``audio_chain.resolve``."""
+    # obs_enum_filter_types is not callable from Python; a registered id has a display name.
+    nvidia = obs.obs_source_get_display_name(ac.NVIDIA_AUDIOFX) is not None
+    return ac.Offer(version=obs_version(), methods=noise_methods(), nvidia_filter=nvidia)
 
-    Asked of a throw-away filter INSTANCE: with NVIDIA's SDK compiled in, the filter's
-    properties callback reads its instance data, so ``obs_get_source_properties(id)`` (no
-    instance) would crash OBS on Windows.
+
+def noise_methods() -> tuple[str, ...]:
+    """The noise-suppression methods OBS lists ENABLED.
+
+    OBS 28–30 list NVIDIA's denoiser whenever its SDK is found, disabled when it did not load
+    (no supported GPU): picked anyway, the filter would pass the audio through untouched. 31
+    lists it disabled always (it moved to its own filter). Asked of a throw-away filter
+    INSTANCE: with NVIDIA's SDK compiled in, the filter's properties callback reads its
+    instance data, so ``obs_get_source_properties(id)`` (no instance) would crash OBS on
+    Windows.
     """
     f = obs.obs_source_create_private(ac.NOISE_SUPPRESS, "meetcast probe", None)
     if f is None:
@@ -220,7 +242,8 @@ def noise_methods() -> tuple[str, ...]:
         if p is None:
             return ac.BUILTIN_METHODS
         return tuple(obs.obs_property_list_item_string(p, i)
-                     for i in range(obs.obs_property_list_item_count(p)))
+                     for i in range(obs.obs_property_list_item_count(p))
+                     if not obs.obs_property_list_item_disabled(p, i))
     finally:
         if props is not None:
             obs.obs_properties_destroy(props)

@@ -28,7 +28,7 @@ from meetcast_core.encoder_profiles import EncoderProfile, default_directory, lo
 from meetcast_core.schema import SchemaError
 
 from . import frontend_c, state
-from .obsutil import data_to_dict, info, obs_version, warn
+from .obsutil import data_to_dict, info, macos_version, obs_version, warn
 
 KEY_PROFILE = "enc_profile"
 KEY_APPLY_AT_START = "enc_apply_at_start"
@@ -57,11 +57,11 @@ def load_profiles() -> list[EncoderProfile]:
 
 def choices(profiles: list[EncoderProfile]) -> dict[str, Choice | str]:
     """Profile name → its Choice, or the one-line reason none fits."""
-    present, version = present_encoders(), obs_version()
+    present, version, macos = present_encoders(), obs_version(), macos_version()
     out: dict[str, Choice | str] = {}
     for p in profiles:
         try:
-            out[p.name] = choose(p, present, version)
+            out[p.name] = choose(p, present, version, macos)
         except NoEncoder as exc:
             out[p.name] = str(exc)
     return out

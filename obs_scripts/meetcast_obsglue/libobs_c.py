@@ -26,6 +26,8 @@ import sys
 from functools import cache
 from typing import Any
 
+from meetcast_core.obs_versions import Version, fact
+
 MAX_AUDIO_CHANNELS = 8  # libobs/media-io/audio-io.h
 OBS_FADER_LOG = 2  # enum obs_fader_type {CUBIC, IEC, LOG}; only the fader mapping, not the dB
 
@@ -58,22 +60,29 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
 }
 
 
-def _candidates() -> list[str | None]:
-    """Where libobs is, already loaded by OBS: the same module is returned, not a new copy."""
-    if sys.platform == "win32":
+def candidates(platform: str, version: Version) -> list[str | None]:
+    """Where libobs is, already loaded by OBS: the same module is returned, not a new copy.
+
+    The process's own symbols (None) come first: the OBS binary links libobs, so they are
+    there on Linux and macOS whatever the file is called. Then the names libobs's CMake gives
+    it (OUTPUT_NAME obs -> obs.dll; on Linux fact ``libobs_linux_sonames``: libobs.so.0 up to
+    30.1, libobs.so.<major> from OBS's own 30.2+ builds, libobs.so.0 again on Debian's;
+    libobs.1.dylib on macOS up to 29, libobs.framework from 30 — macOS checked against the
+    source only, never run here).
+    """
+    if platform == "win32":
         return ["obs.dll"]
-    # Names from libobs's CMake (checked against the source only, not on those systems):
-    # OUTPUT_NAME obs -> obs.dll, libobs.so.0 (SOVERSION 0), libobs.1.dylib on macOS up to
-    # OBS 29; libobs.framework from OBS 30. The process's own symbols (None) come first.
-    if sys.platform == "darwin":
+    if platform == "darwin":
         return [None, "libobs.1.dylib", "@rpath/libobs.framework/Versions/A/libobs"]
-    return [None, "libobs.so.0"]
+    return [None, *fact("libobs_linux_sonames", version)]
 
 
 @cache
 def lib() -> ctypes.CDLL | None:
     """libobs with the signatures above set, or None when it cannot be reached."""
-    for name in _candidates():
+    from .obsutil import obs_version  # obspython: only inside OBS, where lib() is called
+
+    for name in candidates(sys.platform, obs_version()):
         try:
             dll = ctypes.CDLL(name)
             for fn, (restype, argtypes) in _SIGNATURES.items():

@@ -6,6 +6,8 @@ OBS prints ``Number of memory leaks: N`` at exit; each forgotten release is one 
 from __future__ import annotations
 
 import json
+import platform
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -91,3 +93,14 @@ def obs_version() -> Version:
         return parse_version(obs.obs_get_version_string())
     except ValueError:
         return (29, 0)  # an unreadable version string: the oldest OBS meetcast tests on
+
+
+def macos_version() -> Version | None:
+    """The Mac's (major, minor), or None elsewhere or unreadable: VideoToolbox encodes CBR
+    only from macOS 13 (``encoder_choice.choose(..., macos=...)``)."""
+    if sys.platform != "darwin":
+        return None
+    try:
+        return parse_version(platform.mac_ver()[0])
+    except ValueError:
+        return None

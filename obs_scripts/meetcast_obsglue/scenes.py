@@ -193,10 +193,10 @@ def _apply(step: Step, held: list[Any]) -> None:
 def build(settings: Any) -> None:
     """Make OBS's meetcast scenes match the spec (idempotent; other scenes untouched)."""
     global _last_capture_note
+    version = obs_version()
     show = spec.build_show(spec.current_os(sys.platform), _event(settings), _canvas(),
-                           xcomposite=_has_xcomposite())
-    steps = plan(show, _existing(names_to_read(show)),
-                 fact("new_scene_position", obs_version()))
+                           xcomposite=_has_xcomposite(), obs_version=version)
+    steps = plan(show, _existing(names_to_read(show)), fact("new_scene_position", version))
     held: list[Any] = []
     try:
         for step in steps:
