@@ -19,7 +19,7 @@ from meetcast.lab import SCRIPT, Lab, ObsConfig, audio_run, signals
 from meetcast.lab.checks import assert_clean_exit
 from meetcast.lab.obs import audio_device, scene_source
 from meetcast_core import audio_chain as ac
-from meetcast_core.leveller import MAX_STEP_S
+from meetcast_core.leveller import MAX_STEP_S, settings_from
 from meetcast_core.names import (
     DESKTOP_SOURCE,
     FILTER_PREFIX,
@@ -158,18 +158,20 @@ def play_watching_gain(lab: Lab, sig: signals.TestSignal, wav: Path
 
 
 def test_leveller_gain_follows_the_speaker(lab: Lab, tmp_path: Path) -> None:
-    """The script sets the Leveller from what it hears: a loud speaker (speech peaks -6 dBFS)
-    gets little gain, a quiet one (-30 dBFS) about 24 dB more, found within seconds."""
+    """The script sets the Leveller from what it hears: a loud speaker (speech peaks -6 dBFS,
+    about -24 LUFS) gets about +8 dB to reach -16 LUFS, a quiet one (-30 dBFS) about 24 dB
+    more, found within seconds."""
     assert f"leveller: driving '{LEVELLER}' on {MIC_SOURCE}" in lab.log()
     clean = signals.speech(signals.PHRASES[:2], pause_s=0.5)
     loud = play_watching_gain(lab, signals.make("stationary", -6.0, clean=clean),
                               tmp_path / "loud.wav")
     quiet = play_watching_gain(lab, signals.make("stationary", -30.0, clean=clean),
                                tmp_path / "quiet.wav")
-    assert loud[-1][1] <= 8.0, loud
+    assert loud[-1][1] <= 12.0, loud
     assert quiet[-1][1] >= loud[-1][1] + 15.0, (loud, quiet)
-    # no jumps: never faster than the chain allows (plus one late tick: we poll from outside)
-    slew = VOICE_LEVELLER["slew_db_per_s"]
+    # no jumps: never faster than the leveller allows far from its target (a new speaker),
+    # plus one late tick: we poll from outside
+    slew = settings_from(VOICE_LEVELLER).far_slew_db_per_s
     for (t0, g0), (t1, g1) in itertools.pairwise(loud + quiet):
         assert abs(g1 - g0) <= slew * (t1 - t0 + MAX_STEP_S), (loud, quiet)
 
