@@ -1,3 +1,11 @@
-"""meetcast's laptop side: the controller CLI, the live view, and the headless OBS lab."""
+"""meetcast's laptop side: the controller CLI and the live view (the headless OBS lab lives
+in the checkout only, see ``meetcast.commands``).
 
-__version__ = "0.1.0"
+One version for the whole project: the core's, which the OBS script bundle carries too, so
+``meetcast status`` can compare the script in OBS with this controller (pyproject reads it
+from the same place).
+"""
+
+from meetcast_core import __version__
+
+__all__ = ["__version__"]

@@ -200,10 +200,13 @@ def load_all(directory: Path) -> list[EncoderProfile]:
 
 
 def default_directory(here: Path | None = None) -> Path:
-    """Where the shipped profiles are: ``profiles/`` beside ``obs_scripts/`` in a checkout,
-    or ``meetcast_core/profiles`` in an installed wheel (pyproject force-includes it)."""
+    """Where the shipped profiles are: ``meetcast_core/profiles`` in an installed wheel
+    (pyproject force-includes it) and in a bundle ``meetcast script install`` wrote, else
+    ``profiles/`` beside ``obs_scripts/`` in a checkout. The package's own copy is looked at
+    first (as ``audio_chain.chains_dir`` does): a bundle written to ``X/meetcast`` must never
+    read an unrelated ``X/profiles``."""
     pkg = here or Path(__file__).resolve().parent
-    for candidate in (pkg.parent.parent / "profiles", pkg / "profiles"):
+    for candidate in (pkg / "profiles", pkg.parent.parent / "profiles"):
         if candidate.is_dir():
             return candidate
     return pkg.parent.parent / "profiles"

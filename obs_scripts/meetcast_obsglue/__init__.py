@@ -34,7 +34,9 @@ class ScriptState:
 
 state = ScriptState()
 
-FEATURE_NAMES: list[str] = ["encoder", "scenes", "audio"]  # modules in this package, in hook order
+# Modules in this package, in hook order. "version" comes last: its hotkey, which tells the
+# controller the script is loaded, then also says every other feature loaded cleanly.
+FEATURE_NAMES: list[str] = ["encoder", "scenes", "audio", "version"]
 
 
 def features() -> list:

@@ -11,11 +11,12 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from meetcast_core.names import SCENE_STARTING
 
-from ..lab import Lab, LabError, ObsConfig
-from ..obslink import ObsError
+if TYPE_CHECKING:
+    from ..lab import Lab
 
 
 def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> None:
@@ -39,12 +40,33 @@ def write_env_file(lab: Lab) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..lab import Lab, LabError, ObsConfig  # the lab's modules load only for the lab
+
     print("starting the lab: Xvfb, PulseAudio, nginx-rtmp, OBS …", flush=True)
     try:
+        # Lab.start fails (LabError) when OBS did not load meetcast's script: a lab without
+        # it would look up and prove nothing.
         lab = Lab(ObsConfig(), keep=args.keep).start()
     except LabError as exc:
         print(f"meetcast: lab: {exc}", file=sys.stderr)
         return 1
+    try:
+        code = _serve(lab, args)
+    finally:
+        report = lab.stop()
+        print(f"lab down in {report.seconds_to_stop:.1f} s; OBS memory leaks at exit: "
+              f"{report.leaks}; script errors: {len(report.python_errors)}")
+    if report.python_errors:  # loud: the run was not clean even if the view looked fine
+        print(f"meetcast: lab: OBS logged {len(report.python_errors)} Python error(s) from "
+              f"the script, the first: {report.python_errors[0].strip()}", file=sys.stderr)
+        return 1
+    return code
+
+
+def _serve(lab: Lab, args: argparse.Namespace) -> int:
+    """The lab's life between start and stop: the env file, then the demo or a wait."""
+    from ..obslink import ObsError
+
     try:
         env_file = write_env_file(lab)
         print(f"lab up in {lab.seconds_to_start:.1f} s: OBS on display {lab.xvfb.display}, "
@@ -68,10 +90,6 @@ def run(args: argparse.Namespace) -> int:
     except ObsError as exc:
         print(f"meetcast: lab: {exc}", file=sys.stderr)
         return 1
-    finally:
-        report = lab.stop()
-        print(f"lab down in {report.seconds_to_stop:.1f} s; OBS memory leaks at exit: "
-              f"{report.leaks}; script errors: {len(report.python_errors)}")
 
 
 def live_view(lab: Lab, seconds: float) -> int:

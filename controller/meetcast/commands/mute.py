@@ -10,7 +10,6 @@ import sys
 from meetcast_core.names import DESKTOP_SOURCE, MIC_SOURCE
 from meetcast_core.printable import shown
 
-from ..obslink import ObsError
 from .common import open_link, print_json
 
 ALIASES = {"mic": MIC_SOURCE, "microphone": MIC_SOURCE, "desktop": DESKTOP_SOURCE}
@@ -27,6 +26,8 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
 
 def audio_inputs(link) -> list[str]:
     """Inputs that have audio (GetInputMute answers for them)."""
+    from ..obslink import ObsError  # obs-websocket loads when a command connects
+
     names = [i["inputName"] for i in link.call("GetInputList").get("inputs", [])]
     out = []
     for n in names:

@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import TYPE_CHECKING
 
-from meetcast_core import obs_profile
-from meetcast_core.encoder_profiles import default_directory, load_all
-from meetcast_core.schema import SchemaError
-
-from ..obslink import ObsLink
 from .common import open_link, print_json
+
+if TYPE_CHECKING:  # the core's YAML modules load when a profile command runs, not for --help
+    from ..obslink import ObsLink
 
 SWITCH_WAIT_S = 3.0
 
@@ -36,6 +35,9 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
 
 
 def _yaml_profiles() -> list:
+    from meetcast_core.encoder_profiles import default_directory, load_all
+    from meetcast_core.schema import SchemaError
+
     try:
         return load_all(default_directory())
     except SchemaError as exc:
@@ -53,6 +55,8 @@ def _current_encoder(link: ObsLink) -> str | None:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from meetcast_core import obs_profile
+
     with open_link(args) as link:
         plist = link.call("GetProfileList")
         current = plist.get("currentProfileName", "")
@@ -87,6 +91,8 @@ def _live(link: ObsLink) -> str | None:
 
 
 def run_use(args: argparse.Namespace) -> int:
+    from meetcast_core import obs_profile
+
     with open_link(args) as link:
         plist = link.call("GetProfileList")
         try:

@@ -1,6 +1,10 @@
 """``meetcast report FILE``: a picture of a recorded session (``meetcast watch`` writes the
 JSONL record): bitrate, frames dropped by cause, congestion, the health state and every scene
-change, over the whole stream. Also a summary in words (or JSON)."""
+change, over the whole stream. Also a summary in words (or JSON).
+
+Drawing needs matplotlib and numpy, about 170 MB that the laptop install leaves out: they
+come with the ``meetcast[report]`` extra, and without it this command says so in one line.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .. import bitrate
 from .common import print_json
 
 
@@ -25,6 +28,21 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
 
 class BadRecord(ValueError):
     pass
+
+
+# One line, exit 2: what to run to get the plotting stack (pip, or pipx for a pipx install).
+NEEDS_EXTRA = ("meetcast report draws with matplotlib, which this install lacks: "
+               "pip install 'meetcast[report]' (pipx: pipx inject meetcast matplotlib numpy)")
+
+
+def plotting_available() -> bool:
+    """Whether matplotlib and numpy import (the ``report`` extra is installed)."""
+    try:
+        import matplotlib  # noqa: F401
+        import numpy  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def load(path: Path) -> tuple[list[dict], list[dict]]:
@@ -55,6 +73,8 @@ def load(path: Path) -> tuple[list[dict], list[dict]]:
 
 
 def summarise(samples: list[dict], scenes: list[dict]) -> dict[str, Any]:
+    from .. import bitrate
+
     kb = [s.get("kbps") for s in samples]
     dt = [b["t"] - a["t"] for a, b in itertools.pairwise(samples)] or [0.0]
     time_in: dict[str, float] = {}
@@ -87,6 +107,8 @@ def draw(samples: list[dict], scenes: list[dict], out: Path, title: str) -> None
     matplotlib.use("Agg")  # no display needed; a laptop over SSH has none either
     import matplotlib.pyplot as plt
     import numpy as np
+
+    from .. import bitrate
 
     t = np.array([s["t"] for s in samples]) / 60
     kb = [s.get("kbps") for s in samples]
@@ -139,6 +161,9 @@ def draw(samples: list[dict], scenes: list[dict], out: Path, title: str) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    if not plotting_available():
+        print(f"meetcast: {NEEDS_EXTRA}", file=sys.stderr)
+        return 2
     try:
         samples, scenes = load(args.file)
     except BadRecord as exc:

@@ -13,7 +13,6 @@ import sys
 from meetcast_core.names import SOURCE_LOWER_THIRD
 from meetcast_core.printable import shown
 
-from ..obslink import ObsError
 from .common import open_link, print_json
 
 
@@ -27,6 +26,8 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..obslink import ObsError  # obs-websocket loads when a command connects
+
     if args.clear == (args.text is not None):
         print("meetcast: say needs TEXT, or --clear to empty the lower third", file=sys.stderr)
         return 2

@@ -9,14 +9,16 @@ import re
 import sys
 from pathlib import Path
 
-from meetcast_core import collection_export
+from meetcast_core.obs_versions import NEWEST_KNOWN, Version, parse_version
 from meetcast_core.printable import shown
 from meetcast_core.scene_list import dock_order
-from meetcast_core.scene_spec import OS_NAMES
 
 from .common import open_link, print_json
 
 _WINDOWS_ABS = re.compile(r"^([A-Za-z]:[\\/]|\\\\)")
+# meetcast_core.scene_spec.OS_NAMES, spelt out so that `meetcast --help` need not import the
+# scene spec (tests/test_script_install.py checks the two agree).
+OS_NAMES: tuple[str, ...] = ("windows", "macos", "linux")
 
 
 def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> None:
@@ -38,6 +40,11 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
     e.add_argument("--canvas", default="1920x1080",
                    help="OBS base canvas WIDTHxHEIGHT the scenes are laid out for "
                         "(default 1920x1080)")
+    newest = f"{NEWEST_KNOWN[0]}.{NEWEST_KNOWN[1]}"  # collection_export.DEFAULT_OBS
+    e.add_argument("--obs", dest="obs_version", default=newest, metavar="VERSION",
+                   help=f"the OBS version the files are for (default {newest}); only the "
+                        "Windows text differs: 30.1 or older gets text_gdiplus v2, 30.2+ v3 "
+                        "(docs/obs-versions.md)")
     e.set_defaults(func=run_export)
 
 
@@ -70,6 +77,14 @@ def _canvas(text: str) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
+def _obs_version(text: str) -> Version | None:
+    try:
+        version = parse_version(text)
+    except ValueError:
+        return None
+    return version if version >= (28, 0) else None
+
+
 def script_path_for(os_name: str, path: str) -> str | None:
     """``path`` as OBS on ``os_name`` needs it (absolute; Windows with forward slashes, as
     OBS's Python loader stores it), or None when it is not absolute there."""
@@ -79,10 +94,16 @@ def script_path_for(os_name: str, path: str) -> str | None:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from meetcast_core import collection_export  # loads the scene spec: only here
+
     os_names = list(dict.fromkeys(args.os_names or OS_NAMES))
     canvas = _canvas(args.canvas)
     if canvas is None:
         return _fail(f"--canvas {args.canvas!r}: expected WIDTHxHEIGHT, e.g. 1920x1080")
+    obs_version = _obs_version(args.obs_version)
+    if obs_version is None:
+        return _fail(f"--obs {args.obs_version!r}: expected an OBS version 28.0 or newer, "
+                     "e.g. 31.0")
     script = None
     if args.script_path is not None:
         if len(os_names) != 1:
@@ -91,7 +112,8 @@ def run_export(args: argparse.Namespace) -> int:
         if script is None:
             return _fail(f"--script {args.script_path!r} is not an absolute {os_names[0]} "
                          "path: OBS would look for it relative to its own folder")
-    texts = {name: collection_export.export(name, script, canvas=canvas) for name in os_names}
+    texts = {name: collection_export.export(name, script, canvas=canvas, obs_version=obs_version)
+             for name in os_names}
     try:
         args.out.mkdir(parents=True, exist_ok=True)
         for name, text in texts.items():

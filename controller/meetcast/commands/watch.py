@@ -8,13 +8,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from meetcast_core.printable import shown
 
-from ..connection import load_config
-from ..session import Event, Session, Snapshot, sample_record
-from ..settings import WatchSettings, hms, watch_settings
 from .common import connection_from
+
+if TYPE_CHECKING:  # imported where used: `meetcast --help` loads every command module
+    from ..session import Event, Session, Snapshot
+    from ..settings import WatchSettings
 
 
 def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> None:
@@ -39,6 +41,10 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
 
 
 def make_session(args: argparse.Namespace) -> tuple[Session, WatchSettings]:
+    from ..connection import load_config
+    from ..session import Session
+    from ..settings import WatchSettings, watch_settings
+
     config = load_config()
     settings = watch_settings(config)
     if args.cost_per_hour is not None:
@@ -55,6 +61,8 @@ def make_session(args: argparse.Namespace) -> tuple[Session, WatchSettings]:
 
 
 def line(s: Snapshot) -> str:
+    from ..settings import hms
+
     h = s.health
     rate = "   — kbps" if h.kbps is None else f"{h.kbps:5.0f} kbps"
     d = s.totals
@@ -64,6 +72,8 @@ def line(s: Snapshot) -> str:
 
 
 def run_lines(session: Session, seconds: float, as_json: bool) -> int:
+    from ..session import sample_record
+
     printed: Snapshot | None = None  # the last line printed for a person
 
     def on_snap(s: Snapshot) -> None:
