@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything meetcast's lab, tests and demo need on Debian 12 / Ubuntu (as root or
 # with sudo): OBS Studio with obs-websocket and Python scripting, Xvfb, PulseAudio, nginx with
-# the RTMP module, ffmpeg, espeak-ng/sox, then a virtualenv in .venv with meetcast in it.
+# the RTMP module, ffmpeg, espeak-ng/sox, debootstrap (for the newer OBS's chroots,
+# scripts/obs-chroot.sh), then a virtualenv in .venv with meetcast in it.
 # Safe to run again: apt and pip skip what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +17,11 @@ APT_PACKAGES=(
   pulseaudio pulseaudio-utils     # null-sink microphone for the lab
   nginx-light libnginx-mod-rtmp   # local RTMP ingest with a stat page
   ffmpeg                          # ffprobe reads what the ingest recorded
-  espeak-ng sox                   # test speech for the audio benchmark
+  espeak-ng sox                   # test speech for the audio benchmark (espeak-ng-data: its
+                                  # voices and variants, Japanese among them; Debian 12's main
+                                  # archive has no mbrola voices: `apt-cache search mbrola`)
   iproute2                        # tc/netns for the shaped-link benchmark
+  debootstrap                     # scripts/obs-chroot.sh: the OBS 30.2 and 32.2 chroots
   python3 python3-venv python3-pip
   openbox                         # EWMH window manager: OBS registers XComposite under it
 )
@@ -38,4 +42,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e '.[test]'
+# The listener bench's metrics (pystoi, pesq, pyloudnorm; pesq compiles a C extension): not
+# needed by the tests, so a failure here only says so.
+.venv/bin/python -m pip install -q -e '.[bench]' \
+  || echo "meetcast setup: the bench extra did not install; bench/audio_chain.py needs it" >&2
 echo "meetcast setup: ready ($(.venv/bin/meetcast --version))"

@@ -3,6 +3,10 @@ using it gets for free (no Python error from our script appears in OBS's log whi
 
 Tests that change OBS put it back (``reset_lab`` does the common part); tests that need an OBS
 of their own (another collection, a restart) use ``lab_factory``.
+
+Which OBS runs is ``MEETCAST_OBS`` (29 | 30.2 | 32.2; ``meetcast.lab.obs_runtime``), shown in
+the session header; ``lab.obs_version`` tells a test which one it got. Every test that uses a
+lab fixture is marked ``obs`` here, so ``-m obs`` is exactly the tests that start OBS.
 """
 
 from __future__ import annotations
@@ -16,11 +20,33 @@ from pathlib import Path
 
 import pytest
 
-from meetcast.lab import Lab, LabReport, ObsConfig, python_errors
+from meetcast.lab import Lab, LabError, LabReport, ObsConfig, python_errors
 from meetcast.lab.checks import assert_clean_exit
 from meetcast.lab.obs import SHUTDOWN_CRASH
+from meetcast.lab.obs_runtime import ENV_VAR, select
 
 ROOT = Path(__file__).resolve().parents[1]
+# Fixtures that start a real OBS: a test using one is an `obs` test, marked or not.
+LAB_FIXTURES = frozenset({"lab", "lab_factory", "baseline_leaks"})
+# What the lab subprocesses (``meetcast lab``) need to run the same OBS as this session.
+LAB_ENV = (ENV_VAR, "MEETCAST_CHROOT_DIR")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Which OBS this run's labs start, so every pytest summary says what it tested."""
+    try:
+        return f"meetcast lab: {select().describe()} ({ENV_VAR}={select().name})"
+    except LabError as exc:
+        return f"meetcast lab: {exc}"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that uses a lab fixture ``obs`` (before ``-m`` selects), so the OBS
+    runs on newer versions (``-m obs``) cannot miss an unmarked one."""
+    for item in items:
+        if LAB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.obs)
 
 
 def stop_cleanly(start: Callable[[], Lab], attempts: int = 3) -> LabReport:
@@ -95,7 +121,8 @@ def run_meetcast() -> Callable[..., subprocess.CompletedProcess]:
 
     def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60,
             input: str | None = None) -> subprocess.CompletedProcess:
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("MEETCAST_")}
+        full_env = {k: v for k, v in os.environ.items()
+                    if not k.startswith("MEETCAST_") or k in LAB_ENV}
         full_env.update(env or {})
         return subprocess.run([sys.executable, "-m", "meetcast.cli", *args], env=full_env,
                               capture_output=True, text=True, timeout=timeout, input=input)

@@ -106,14 +106,15 @@ def test_profiles_applied_streamed_listed_switched(lab_factory, run_meetcast, ba
     assert (video["outputWidth"], video["outputHeight"]) == (852, 480)
     assert (video["fpsNumerator"], video["fpsDenominator"]) == (30, 1)
     folder = _folder(lab, "meetcast-low-bandwidth")
-    want = choose(low, {"obs_x264"}, (29, 0)).settings
+    want = choose(low, {"obs_x264"}, lab.obs_version).settings
     assert json.loads((folder / "streamEncoder.json").read_text()) == want
     service = json.loads((folder / "service.json").read_text())
     assert service["settings"]["key"] == lab.stream_key             # carried over
     assert service["settings"]["server"] == lab.ingest.server_url
 
     log = lab.log()
-    assert "meetcast: OBS 29." in log and "H.264 encoders present: obs_x264" in log
+    assert "meetcast: OBS {}.{}.".format(*lab.obs_version) in log
+    assert "H.264 encoders present: obs_x264" in log
     for name in profiles:
         assert f"meetcast: encoder for {name}: obs_x264 ({X264_WHY})" in log
     assert "switching OBS to meetcast-low-bandwidth: obs_x264, 852x480@30 fps" in log
@@ -200,7 +201,14 @@ def test_profiles_applied_streamed_listed_switched(lab_factory, run_meetcast, ba
     again = lab.log()[seen:]
     assert "meetcast-low-bandwidth already applied" in again and "nothing changed" in again
     assert "meetcast: wrote" not in again and "Switched to profile" not in again
-    assert _snapshot(ours) == before   # not a byte, not an mtime
+    after = _snapshot(ours)
+    # Not a byte changed. Not an mtime either, but for the file OBS itself may save as it
+    # starts: OBS 32 writes the active profile's basic.ini back in InitBasicConfig when its
+    # defaults changed anything (32.2.2:frontend/widgets/OBSBasic.cpp), meetcast or not.
+    active = f"{_folder(lab, 'meetcast-low-bandwidth').name}/basic.ini"
+    assert {k: v[0] for k, v in after.items()} == {k: v[0] for k, v in before.items()}
+    assert {k: v for k, v in after.items() if k != active} == \
+        {k: v for k, v in before.items() if k != active}
     report = lab.stop()
     if report.crashed_in_shutdown:  # OBS 29's own Qt crash (conftest): leaks unknown
         assert not report.python_errors, "\n".join(report.python_errors)

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -26,6 +27,14 @@ _quiet.setLevel(logging.CRITICAL + 1)
 logging.getLogger("websocket").setLevel(logging.CRITICAL + 1)
 
 TUNNEL_HINT = "on a cloud desktop, tunnel it: ssh -N -L 4455:127.0.0.1:4455 user@host"
+# obs-websocket's RequestStatus::NotReady. From obs-websocket 5.5 (OBS 30.2) the server
+# accepts clients before OBS has finished loading, and while a scene collection changes or
+# OBS shuts down, and answers every request with this code meanwhile (fact
+# "websocket_not_ready_at_start" in meetcast_core.obs_versions). Measured here: about 100 ms
+# after start on 30.2 and 32.2. Such a request is asked again, not reported as a failure.
+NOT_READY = 207
+NOT_READY_WAIT = 3.0  # seconds a request keeps being asked again while OBS is not ready
+NOT_READY_RETRY = 0.05  # seconds between those attempts
 
 
 class ObsError(RuntimeError):
@@ -38,6 +47,11 @@ class NotConnected(ObsError):
 
 class AuthFailed(ObsError):
     """The password was refused; retrying will not help."""
+
+
+class NotReady(ObsError):
+    """OBS is connected but not ready for requests (starting up, switching scene collection
+    or shutting down) for longer than the link waits; asking again later may help."""
 
 
 def _connect_error(conn: Connection, exc: BaseException) -> ObsError:
@@ -66,10 +80,11 @@ def _connect_error(conn: Connection, exc: BaseException) -> ObsError:
 class ObsLink:
     """A connected request client; use as a context manager or call :meth:`close`."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, not_ready_wait: float = NOT_READY_WAIT) -> None:
         import obsws_python as obsws
 
         self.conn = conn
+        self.not_ready_wait = not_ready_wait
         self._lock = threading.Lock()
         try:
             self._client = obsws.ReqClient(host=conn.host, port=conn.port,
@@ -78,12 +93,31 @@ class ObsLink:
             raise _connect_error(conn, exc) from None
 
     def call(self, request: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Send one obs-websocket request; returns the raw ``responseData`` dict."""
+        """Send one obs-websocket request; returns the raw ``responseData`` dict.
+
+        A "not ready" answer (code 207: OBS is starting, switching collection or shutting
+        down) is asked again for up to ``not_ready_wait`` seconds, then raises NotReady."""
+        deadline = time.monotonic() + self.not_ready_wait
+        while True:
+            resp = self._send(request, data)
+            status = resp.get("requestStatus", {})
+            if status.get("result", False):
+                return resp.get("responseData", {}) or {}
+            comment = status.get("comment") or f"code {status.get('code')}"
+            if status.get("code") != NOT_READY:
+                raise ObsError(f"OBS refused {request}: {comment}")
+            if time.monotonic() >= deadline:
+                raise NotReady(f"OBS at {self.conn} is not ready for {request} "
+                               f"(starting, switching collection or shutting down)")
+            time.sleep(NOT_READY_RETRY)
+
+    def _send(self, request: str, data: dict[str, Any] | None) -> dict[str, Any]:
+        """One round trip, under the lock: obsws-python does not match replies to requests."""
         from obsws_python.error import OBSSDKRequestError
 
         with self._lock:
             try:
-                resp = self._client.base_client.req(request, data)
+                return self._client.base_client.req(request, data)
             except OBSSDKRequestError as exc:
                 raise ObsError(f"OBS refused {request}: {exc}") from None
             except Exception as exc:
@@ -92,11 +126,6 @@ class ObsLink:
                 self.close()
                 raise NotConnected(f"lost the connection to OBS at {self.conn} "
                                    f"({type(exc).__name__})") from None
-        status = resp.get("requestStatus", {})
-        if not status.get("result", False):
-            comment = status.get("comment") or f"code {status.get('code')}"
-            raise ObsError(f"OBS refused {request}: {comment}")
-        return resp.get("responseData", {}) or {}
 
     def close(self) -> None:
         # Closing a dead socket is not an error worth reporting.

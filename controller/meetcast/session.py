@@ -25,10 +25,11 @@ from typing import IO, Any
 
 from meetcast_core import health as hl
 from meetcast_core.names import MIC_SOURCE, SCENE_BRB, SHOW_SCENES
+from meetcast_core.printable import shown
 from meetcast_core.scene_list import dock_order
 
 from .connection import Connection
-from .obslink import AuthFailed, NotConnected, ObsError, ObsLink
+from .obslink import AuthFailed, NotConnected, NotReady, ObsError, ObsLink
 
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)  # seconds between reconnect attempts, then stay at the last
 AUTH_RETRIES = 3  # refused handshakes in a row before the password is taken as wrong
@@ -254,7 +255,8 @@ class Session:
             return
         how = {"hand": "switched here", "auto": "switched automatically",
                "obs": "switched in OBS"}.get(by, by)
-        text = f"on program: “{scene}”" if previous is None else f"scene “{scene}” ({how})"
+        text = (f"on program: “{shown(scene)}”" if previous is None
+                else f"scene “{shown(scene)}” ({how})")
         self._emit("scene", text, {"scene": scene, "from": previous, "by": by})
 
     # -- polling ------------------------------------------------------------------------
@@ -277,7 +279,10 @@ class Session:
                     self._slow_at = now
                     self._poll_scene_and_mic(now)
                 mic = self._mic
-            except NotConnected:
+            except (NotConnected, NotReady):
+                # NotReady: connected, but OBS has been starting up, switching collection or
+                # shutting down for longer than the link asks again; not an error to report,
+                # and no figures to show.
                 sample = hl.Sample.disconnected(now)
             except ObsError as exc:
                 self._emit("error", str(exc))
@@ -311,7 +316,7 @@ class Session:
             try:
                 self._mic = bool(self.call("GetInputMute", {"inputName": MIC_SOURCE})
                                  .get("inputMuted"))
-            except NotConnected:
+            except (NotConnected, NotReady):
                 raise
             except ObsError:
                 self._mic_ok = False  # no such input in this collection

@@ -2,7 +2,8 @@
 
 from .lab import SCRIPT, Lab, LabReport
 from .obs import ObsConfig, leak_count, python_errors
+from .obs_runtime import ObsRuntime
 from .procs import LabError
 
-__all__ = ["SCRIPT", "Lab", "LabError", "LabReport", "ObsConfig", "leak_count",
+__all__ = ["SCRIPT", "Lab", "LabError", "LabReport", "ObsConfig", "ObsRuntime", "leak_count",
            "python_errors"]

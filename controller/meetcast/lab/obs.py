@@ -1,15 +1,22 @@
 """A real OBS Studio, headless, in a throw-away config dir, with obs-websocket on.
 
-What this writes is a fresh OBS configuration: ``global.ini`` (websocket on a chosen port with
-a random password, the collection and profile to open), one profile streaming to the lab's
+What this writes is a fresh OBS configuration: ``global.ini`` (the collection and profile to
+open), obs-websocket's settings (on a chosen port with a random password: in ``global.ini``
+up to OBS 30.1, in its own ``config.json`` from 30.2), one profile streaming to the lab's
 ingest, and a scene collection whose global audio devices are the lab's PulseAudio null sinks
 and whose ``scripts-tool`` module preloads our script, as a user's saved collection would.
+
+Which OBS runs (the host's or a chroot's, see :mod:`.obs_runtime`) decides what is written
+and how it is started; every such difference is a fact in :mod:`meetcast_core.obs_versions`.
+A fresh directory per lab keeps a hand-written ``global.ini`` good on OBS 31+, which moves
+its ``[General]``/``[Basic]`` into ``user.ini`` on its first start.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import platform
 import re
 import shutil
 import signal
@@ -17,7 +24,10 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .procs import LabError, spawn, stop_process
+from meetcast_core.obs_versions import fact
+
+from .obs_runtime import ObsRuntime
+from .procs import spawn, stop_process
 from .xclose import find_window, send_delete_window
 
 # When SIGINT is used (the fallback in Obs.stop), Debian's OBS 29.0.2 segfaults now and then
@@ -29,11 +39,20 @@ SHUTDOWN_CRASH = "OBS 29 crashed in Qt during shutdown (not a script error)"
 # OBS's embedded Python is started with this PATH (see Obs.start).
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 LEAK_RE = re.compile(r"Number of memory leaks:\s*(\d+)")
-# What OBS 29's Python loader logs when a script raises, in load or in any callback:
+# Syscalls a Qt main thread sleeps in while it waits in its event loop (glib: poll; Qt's own
+# dispatcher: ppoll), by machine; see Obs.main_thread_in_event_loop.
+EVENT_LOOP_SYSCALLS: dict[str, frozenset[int]] = {
+    "x86_64": frozenset({7, 271, 232, 281, 441}),  # poll ppoll epoll_wait epoll_pwait(2)
+    "aarch64": frozenset({73, 22, 441}),  # ppoll epoll_pwait epoll_pwait2
+}
+# What OBS's Python loader logs when a script raises, in load or in any callback:
 #   [Python] Python failure in timer_call:440:
 #   [Python: meetcast_obs.py] Traceback (most recent call last):
 #   [Python: meetcast_obs.py] KeyError: 'x'
-PY_ERROR_RE = re.compile(r"\[Python[^\]]*\] (?:Python failure|Traceback|\w+(?:Error|Exception)\b)")
+# Outside a script callback (a frontend event, a signal handler) OBS does not know which
+# script is printing and says "[Unknown Script]" instead (obs-scripting-logging.c, 29-32).
+PY_ERROR_RE = re.compile(r"\[(?:Python[^\]]*|Unknown Script)\] "
+                         r"(?:Python failure|Traceback|\w+(?:Error|Exception)\b)")
 
 
 @dataclass
@@ -66,11 +85,23 @@ def audio_device(source_id: str, name: str, device: str) -> dict:
             "muted": False, "filters": [], "hotkeys": {}, "private_settings": {}}
 
 
+def collection_name(path: Path) -> str:
+    """The name a collection file is opened by: the ``name`` inside its JSON (OBS 32 finds a
+    collection only by it, and 29's ``--collection`` matches it too), else its file stem."""
+    try:
+        name = json.loads(path.read_text(encoding="utf-8")).get("name")
+    except (OSError, ValueError, AttributeError):
+        name = None
+    return name if isinstance(name, str) and name else path.name.removesuffix(".json")
+
+
 class Obs:
     def __init__(self, workdir: Path, cfg: ObsConfig, display: str, pulse_env: dict[str, str],
                  mic_device: str, desktop_device: str, ws_port: int, ws_password: str,
-                 stream_server: str, stream_key: str) -> None:
+                 stream_server: str, stream_key: str, runtime: ObsRuntime) -> None:
+        self.workdir = workdir
         self.home = workdir / "obs-home"
+        self.runtime = runtime
         self.cfg = cfg
         self.display = display
         self.pulse_env = pulse_env
@@ -96,25 +127,49 @@ class Obs:
     def profiles_dir(self) -> Path:
         return self.config_dir / "basic" / "profiles"
 
+    @property
+    def version(self) -> tuple[int, int]:
+        return self.runtime.version
+
+    @property
+    def collection(self) -> str:
+        """The collection OBS is told to open: the generated one's name (its JSON name and
+        file stem are the same), or the name inside the given collection file."""
+        c = self.cfg
+        return collection_name(c.collection_file) if c.collection_file else c.collection
+
+    @property
+    def collection_file_stem(self) -> str:
+        c = self.cfg
+        return c.collection_file.name.removesuffix(".json") if c.collection_file else c.collection
+
     # -- configuration -------------------------------------------------------------------
     def write_config(self) -> None:
         c = self.cfg
         (self.config_dir / "logs").mkdir(parents=True, exist_ok=True)
         self.scenes_dir.mkdir(parents=True, exist_ok=True)
-        collection_file = c.collection_file and c.collection_file.name.removesuffix(".json")
-        collection_name = collection_file or c.collection
         # FirstRun=true means "the first run has happened" (no auto-config wizard); with it
         # false, StartStream was seen to be ignored (shared/obs-facts.md).
-        (self.config_dir / "global.ini").write_text(
-            "[General]\nFirstRun=true\nLastVersion=486539264\nEnableAutoUpdates=false\n"
-            "ConfirmOnExit=false\nWarnBeforeStartingStream=false\n"
-            "WarnBeforeStoppingStream=false\nWarnBeforeStoppingRecord=false\n"
-            f"[Basic]\nProfile={c.profile}\nProfileDir={c.profile}\n"
-            f"SceneCollection={collection_name}\nSceneCollectionFile={collection_name}\n"
-            "[BasicWindow]\nSysTrayEnabled=true\nSysTrayWhenStarted=true\n"
-            "[OBSWebSocket]\nServerEnabled=true\n"
-            f"ServerPort={self.ws_port}\nAuthRequired=true\nServerPassword={self.ws_password}\n"
-            "FirstLoad=false\nAlertsEnabled=false\n")
+        ini = ("[General]\nFirstRun=true\nLastVersion=486539264\nEnableAutoUpdates=false\n"
+               "ConfirmOnExit=false\nWarnBeforeStartingStream=false\n"
+               "WarnBeforeStoppingStream=false\nWarnBeforeStoppingRecord=false\n"
+               f"[Basic]\nProfile={c.profile}\nProfileDir={c.profile}\n"
+               f"SceneCollection={self.collection}\n"
+               f"SceneCollectionFile={self.collection_file_stem}\n"
+               "[BasicWindow]\nSysTrayEnabled=true\nSysTrayWhenStarted=true\n")
+        where = fact("websocket_config", self.version)
+        if where == "global.ini":
+            ini += ("[OBSWebSocket]\nServerEnabled=true\n"
+                    f"ServerPort={self.ws_port}\nAuthRequired=true\n"
+                    f"ServerPassword={self.ws_password}\nFirstLoad=false\nAlertsEnabled=false\n")
+        else:
+            ws_config = self.config_dir / where
+            ws_config.parent.mkdir(parents=True, exist_ok=True)
+            ws_config.write_text(json.dumps({
+                "server_enabled": True, "server_port": self.ws_port, "auth_required": True,
+                "server_password": self.ws_password, "first_load": False,
+                "alerts_enabled": False}))
+        (self.config_dir / "global.ini").write_text(ini)
         self.write_profile(c.profile)
         if c.collection_file is not None:
             shutil.copy(c.collection_file, self.scenes_dir / c.collection_file.name)
@@ -163,12 +218,9 @@ class Obs:
 
     # -- process -------------------------------------------------------------------------
     def start(self) -> None:
-        if not shutil.which("obs"):
-            raise LabError("OBS Studio is not installed (apt-get install obs-studio obs-plugins)")
         self._keep_earlier_logs()
+        self._clear_unclean_shutdown_mark()
         c = self.cfg
-        collection = (c.collection_file.name.removesuffix(".json")
-                      if c.collection_file else c.collection)
         env = {"DISPLAY": self.display, "HOME": str(self.home), "LIBGL_ALWAYS_SOFTWARE": "1",
                "QT_QPA_PLATFORM": "xcb", "XDG_CONFIG_HOME": str(self.home / ".config"),
                "XDG_DATA_HOME": str(self.home / ".local" / "share"),
@@ -177,12 +229,52 @@ class Obs:
                # it as on a user's machine: the system python3, no PYTHONPATH of ours.
                "PATH": SYSTEM_PATH, "PYTHONPATH": "",
                **self.pulse_env}
-        self.proc = spawn(["obs", "--multi", "--minimize-to-tray",
-                           "--collection", collection, "--profile", c.profile],
-                          self.stdout_log, env=env, cwd=self.home)
+        argv = ["obs", "--multi", "--minimize-to-tray",
+                "--collection", self.collection, "--profile", c.profile]
+        if fact("shutdown_check_flag", self.version):
+            argv.append("--disable-shutdown-check")
+        # A chroot's OBS must see the lab's directory and every script at their own paths.
+        binds = [self.workdir, *(p.resolve().parent for p in c.scripts)]
+        self.proc = spawn(self.runtime.command(argv, binds), self.stdout_log, env=env,
+                          cwd=self.home)
+
+    def _clear_unclean_shutdown_mark(self) -> None:
+        """A run the lab had to kill leaves OBS's "still running" mark behind; at the next
+        start OBS 30+ would then ask in a modal dialog whether to launch in safe mode, and
+        never come up. Only the lab runs this config dir, so the mark is stale: remove it
+        (32 has no --disable-shutdown-check)."""
+        mark = fact("unclean_shutdown_sentinel", self.version)
+        if mark is None:
+            return
+        path = self.home / ".config" / mark
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+    def main_thread_in_event_loop(self) -> bool | None:
+        """Whether OBS's main (Qt) thread is asleep in its event loop right now; None when
+        this machine cannot tell (no /proc syscall view, unknown architecture).
+
+        Why: obs-websocket serves requests from the moment the collection has loaded
+        (SCENE_COLLECTION_CHANGED), while OBS's main thread is still building its window. OBS
+        32.1+ creates its Audio Mixer there, which connects to "source_create"; a websocket
+        request that creates a source meanwhile holds that signal and waits for the main
+        thread, which waits for the signal: OBS hangs for good (seen here with CreateScene,
+        gdb: main thread in signal_handler_connect_ref, websocket thread in
+        obs_canvas_scene_create -> QMetaObject::invokeMethod). Only a main thread waiting in
+        its event loop has finished that."""
+        calls = EVENT_LOOP_SYSCALLS.get(platform.machine())
+        if self.proc is None or calls is None:
+            return None
+        try:
+            first = Path(f"/proc/{self.proc.pid}/syscall").read_text().split()[0]
+        except (OSError, IndexError):
+            return None
+        return first.isdigit() and int(first) in calls
 
     def stop(self, timeout: float = 20.0) -> int | None:
         """Close OBS cleanly, so that it saves and prints its leak count.
