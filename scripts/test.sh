@@ -55,4 +55,8 @@ done
 
 echo "=== meetcast tests: summary (logs in $logs) ==="
 printf '%s\n' "${summary[@]}"
+# One plain closing line over every run: what CI reads.
+count() { grep -hE '^=+ .* in [0-9.]+s' "$logs"/obs-*.log | grep -oE "[0-9]+ $1" \
+  | awk '{n += $1} END {print n + 0}'; }
+echo "meetcast: $(count passed) passed, $(( $(count failed) + $(count error) )) failed"
 exit "$failed"
