@@ -12,8 +12,8 @@ they would between speakers.
 
 from __future__ import annotations
 
-import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,9 +23,9 @@ from meetcast_core.names import DESKTOP_SOURCE, MIC_SOURCE
 
 from . import audio_metrics as am
 from .lab import Lab
+from .pulse import MIC_SINK
 from .signals import RATE, TestSignal, write_wav
 
-log = logging.getLogger(__name__)
 GAP_S = 2.0  # silence between signals: filter release and the next alignment window
 WARMUP_PAUSE_S = 0.0  # extra pause after the warm-up: its own 1 s trailing pause is enough
 SETTLE_S = 1.5  # streaming before the first sample is played
@@ -76,29 +76,20 @@ def wait_for(what: str, cond, timeout: float) -> None:
     raise TimeoutError(f"{what} did not happen within {timeout:.0f} s")
 
 
-def record(lab: Lab, signals: list[TestSignal], workdir: Path,
-           warmup_s: float = 0.0) -> np.ndarray:
-    """Stream while playing ``signals`` into the microphone; the decoded recording."""
-    samples = schedule(signals, warmup_s)[0]
-    wav = write_wav(workdir / "input.wav", samples)
-    t0 = time.monotonic()
+def stream_while(lab: Lab, play: Callable[[], None], on: str = MIC_SOURCE,
+                 off: str = DESKTOP_SOURCE) -> np.ndarray:
+    """Stream to the lab's ingest with only ``on`` audible (``off`` muted), run ``play`` from
+    ``SETTLE_S`` after the stream is up, stop, and return the decoded recording."""
     before = set(lab.ingest.recordings())
     with lab.link(timeout=10) as link:
-        link.call("SetInputMute", {"inputName": DESKTOP_SOURCE, "inputMuted": True})
-        link.call("SetInputMute", {"inputName": MIC_SOURCE, "inputMuted": False})
+        link.call("SetInputMute", {"inputName": off, "inputMuted": True})
+        link.call("SetInputMute", {"inputName": on, "inputMuted": False})
         link.call("StartStream")
         try:
             wait_for("the stream to start",
                      lambda: link.call("GetStreamStatus").get("outputActive"), 20)
             time.sleep(SETTLE_S)
-            log.debug("stream up after %.1f s", time.monotonic() - t0)
-            player = lab.pulse.play(wav)
-            _, err = player.communicate(timeout=len(samples) / RATE + 30)
-            if player.returncode != 0:
-                raise RuntimeError(f"paplay failed: {err.decode(errors='replace').strip()}")
-            log.debug("played %.1f s of signal by %.1f s", len(samples) / RATE,
-                      time.monotonic() - t0)
-            time.sleep(0.5)
+            play()
         finally:
             link.call("StopStream")
             wait_for("the stream to stop",
@@ -107,6 +98,27 @@ def record(lab: Lab, signals: list[TestSignal], workdir: Path,
     new = sorted(set(lab.ingest.recordings()) - before, key=lambda p: p.stat().st_mtime)
     time.sleep(0.5)  # nginx finalises the FLV when the publisher leaves
     return am.decode(new[-1])
+
+
+def play_wav(lab: Lab, wav: Path, seconds: float, sink: str = MIC_SINK) -> None:
+    """Play ``wav`` (``seconds`` long) into a lab sink (the microphone's by default)."""
+    player = lab.pulse.play(wav, sink)
+    _, err = player.communicate(timeout=seconds + 30)
+    if player.returncode != 0:
+        raise RuntimeError(f"paplay failed: {err.decode(errors='replace').strip()}")
+
+
+def record(lab: Lab, signals: list[TestSignal], workdir: Path,
+           warmup_s: float = 0.0) -> np.ndarray:
+    """Stream while playing ``signals`` into the microphone; the decoded recording."""
+    samples = schedule(signals, warmup_s)[0]
+    wav = write_wav(workdir / "input.wav", samples)
+
+    def play() -> None:
+        play_wav(lab, wav, len(samples) / RATE)
+        time.sleep(0.5)
+
+    return stream_while(lab, play)
 
 
 def measure_all(recorded: np.ndarray, signals: list[TestSignal],

@@ -9,7 +9,6 @@ it was played.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,12 +19,11 @@ import numpy as np
 from meetcast_core.names import DESKTOP_SOURCE, MIC_SOURCE
 
 from . import audio_metrics as am
-from .audio_run import SETTLE_S, wait_for
+from .audio_run import SETTLE_S, play_wav, stream_while
 from .lab import Lab
 from .pulse import DESKTOP_SINK, MIC_SINK
 from .signals import RATE, write_wav
 
-log = logging.getLogger(__name__)
 SEARCH_S = 1.5  # each scene is looked for within this of where the clock puts it
 GAP_S = 1.0  # silence after each scene, before the hook runs
 
@@ -46,36 +44,20 @@ def stream(lab: Lab, played: Sequence[np.ndarray], workdir: Path, desktop: bool 
     sink, on, off = ((DESKTOP_SINK, DESKTOP_SOURCE, MIC_SOURCE) if desktop
                      else (MIC_SINK, MIC_SOURCE, DESKTOP_SOURCE))
     wavs = [write_wav(workdir / f"played-{i}.wav", x) for i, x in enumerate(played)]
-    before = set(lab.ingest.recordings())
     starts: list[float] = []
-    with lab.link(timeout=10) as link:
-        link.call("SetInputMute", {"inputName": off, "inputMuted": True})
-        link.call("SetInputMute", {"inputName": on, "inputMuted": False})
-        link.call("StartStream")
-        try:
-            wait_for("the stream to start",
-                     lambda: link.call("GetStreamStatus").get("outputActive"), 20)
-            time.sleep(SETTLE_S)
-            t0 = None
-            for i, wav in enumerate(wavs):
-                if i and between is not None:
-                    between(i)
-                now = time.monotonic()
-                t0 = now if t0 is None else t0
-                starts.append(now - t0)
-                player = lab.pulse.play(wav, sink)
-                _, err = player.communicate(timeout=len(played[i]) / RATE + 30)
-                if player.returncode != 0:
-                    raise RuntimeError(f"paplay: {err.decode(errors='replace').strip()}")
-                time.sleep(GAP_S)
-        finally:
-            link.call("StopStream")
-            wait_for("the stream to stop",
-                     lambda: not link.call("GetStreamStatus").get("outputActive"), 20)
-    wait_for("the recording", lambda: set(lab.ingest.recordings()) - before, 10)
-    new = sorted(set(lab.ingest.recordings()) - before, key=lambda p: p.stat().st_mtime)
-    time.sleep(0.5)  # nginx finalises the FLV when the publisher leaves
-    return am.decode(new[-1]), starts
+
+    def play() -> None:
+        t0 = None
+        for i, wav in enumerate(wavs):
+            if i and between is not None:
+                between(i)
+            now = time.monotonic()
+            t0 = now if t0 is None else t0
+            starts.append(now - t0)
+            play_wav(lab, wav, len(played[i]) / RATE, sink)
+            time.sleep(GAP_S)
+
+    return stream_while(lab, play, on, off), starts
 
 
 def place(recorded: np.ndarray, references: Sequence[np.ndarray],
