@@ -33,8 +33,11 @@ from .xclose import find_window, send_delete_window
 # When SIGINT is used (the fallback in Obs.stop), Debian's OBS 29.0.2 segfaults now and then
 # while shutting down, with no script loaded at all (3 of 50 runs here): after "All scene data
 # cleared", on the Qt main thread in QWidget::event from sendPostedEvents (gdb backtrace).
-# Such an exit has no leak count; callers treat it as "unknown", never as "clean".
-SHUTDOWN_CRASH = "OBS 29 crashed in Qt during shutdown (not a script error)"
+# Such an exit has no leak count; callers treat it as "unknown", never as "clean". OBS 32.2
+# died so too, about once in 18 lab stops, after "Not all sources were cleared when clearing
+# scene data" listing meetcast's scene sources and "Double destroy just occurred": not yet
+# explained (the script releases what it takes), so the warning quotes OBS's own lines.
+SHUTDOWN_CRASH = "OBS died of a signal while shutting down, after its scene data was cleared"
 
 # OBS's embedded Python is started with this PATH (see Obs.start).
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
