@@ -175,9 +175,12 @@ def test_stream_key_never_in_the_log_lines(shipped) -> None:
 def test_profile_folder_found_by_the_name_inside() -> None:
     inis = {"meetcastmeetup720p30": "[General]\nName=meetcast-meetup-720p30\n",
             "Untitled": "[General]\nName=Untitled\n", "noname": "[Video]\nBaseCX=1\n"}
-    assert op.find_profile_dir(inis, "meetcast-meetup-720p30") == "meetcastmeetup720p30"
-    assert op.find_profile_dir(inis, "noname") == "noname"
-    assert op.find_profile_dir(inis, "meetcast-low-bandwidth") is None
+    assert op.profile_dirs_named(inis, "meetcast-meetup-720p30") == ["meetcastmeetup720p30"]
+    assert op.profile_dirs_named(inis, "noname") == ["noname"]
+    assert op.profile_dirs_named(inis, "meetcast-low-bandwidth") == []
+    inis["meetcast-meetup-720p30"] = "[General]\nName=meetcast-meetup-720p30\n"
+    assert op.profile_dirs_named(inis, "meetcast-meetup-720p30") == [
+        "meetcast-meetup-720p30", "meetcastmeetup720p30"]
 
 
 def test_listing_and_use_resolution(shipped) -> None:

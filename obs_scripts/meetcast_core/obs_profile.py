@@ -129,16 +129,15 @@ def profile_display_name(ini: Ini, dir_name: str) -> str:
     return ini.get("General", {}).get("Name") or dir_name
 
 
-def find_profile_dir(basic_inis: Mapping[str, str], name: str) -> str | None:
-    """The folder (of ``{folder: basic.ini text}``) holding the profile OBS calls ``name``.
+def profile_dirs_named(basic_inis: Mapping[str, str], name: str) -> list[str]:
+    """The folders (of ``{folder: basic.ini text}``) holding the profile OBS calls ``name``,
+    sorted; more than one means OBS would pick one of them unpredictably.
 
     OBS names the folder itself when it creates a profile (``meetcast-x`` → ``meetcastx``),
-    so folders are matched by the name inside, as OBS's EnumProfiles does.
+    so folders are matched by the name inside, as OBS's own profile scan does.
     """
-    for dir_name, text in sorted(basic_inis.items()):
-        if profile_display_name(parse_ini(text), dir_name) == name:
-            return dir_name
-    return None
+    return [d for d, text in sorted(basic_inis.items())
+            if profile_display_name(parse_ini(text), d) == name]
 
 
 def encoder_json(choice: Choice) -> str:

@@ -106,8 +106,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def _folders_named(root: Path, obs_name: str) -> list[str]:
-    return [d for d, text in profile_dirs(root).items()
-            if op.profile_display_name(op.parse_ini(text), d) == obs_name]
+    return op.profile_dirs_named(profile_dirs(root), obs_name)
 
 
 def _existing_files(folder: Path) -> dict[str, str | None]:
