@@ -21,7 +21,7 @@ from _common import SIZE, add_show_scenes, start_stream, stop_stream, table
 from meetcast.lab import Lab, ObsConfig
 from meetcast.session import Session
 from meetcast.settings import WatchSettings
-from meetcast_core.health import HealthConfig
+from meetcast_core.stream.config import HealthConfig
 
 
 def main() -> None:

@@ -30,8 +30,9 @@ from meetcast.lab import Lab, ObsConfig
 from meetcast.lab.netns import NetNs, NetnsIngest
 from meetcast.session import Event, Session, Snapshot
 from meetcast.settings import WatchSettings
-from meetcast_core.health import LOW, HealthConfig, HealthMonitor
 from meetcast_core.names import SCENE_BRB, SCENE_ZOOM
+from meetcast_core.stream.config import HealthConfig
+from meetcast_core.stream.health import LOW, HealthMonitor
 
 WIDE, NARROW = 6000, 1000  # kbit/s
 SCENARIOS = ("OBS alone", "OBS + dynamic bitrate", "OBS + meetcast auto-BRB",

@@ -44,7 +44,8 @@ def _attr(name):
 stub.__getattr__ = _attr
 sys.modules["obspython"] = stub
 import meetcast_core
-core = [m.name for m in pkgutil.iter_modules(meetcast_core.__path__)]
+core = [m.name.removeprefix("meetcast_core.")
+        for m in pkgutil.walk_packages(meetcast_core.__path__, "meetcast_core.")]
 for name in core:
     __import__("meetcast_core." + name)
 from meetcast_core import audio_chain, encoder_profiles
@@ -100,8 +101,10 @@ def test_bundle_is_complete_with_stdlib_and_pyyaml_only(tmp_path: Path, yaml_onl
     got = json.loads(child.stdout)
     assert Path(got["core_file"]).is_relative_to(bundle)
     assert Path(got["profiles"]) == bundle / "meetcast_core" / "profiles"
-    checkout_core = {p.stem for p in (ROOT / "obs_scripts" / "meetcast_core").glob("*.py")}
-    assert set(got["core"]) == checkout_core - {"__init__"}
+    core_dir = ROOT / "obs_scripts" / "meetcast_core"
+    checkout_core = {".".join(p.relative_to(core_dir).with_suffix("").parts).removesuffix(
+        ".__init__") for p in core_dir.rglob("*.py")}
+    assert set(got["core"]) == checkout_core - {"__init__"}  # subpackages too (stream/)
     assert sorted(got["loaded"]) == sorted(p.stem for p in (ROOT / "profiles").glob("*.yaml"))
     assert got["chains"] == audio_chain.available(ROOT / "profiles" / "audio")
     assert got["problem"] is None

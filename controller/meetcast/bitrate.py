@@ -1,6 +1,6 @@
 """Bitrate figures for people: smoothed now-value and percentiles over a window.
 
-The health verdict itself lives in the pure core (meetcast_core.health); this is only what
+The health verdict itself lives in the pure core (meetcast_core.stream.health); this is only what
 the dashboard and the report show beside it. Plain ``statistics`` on purpose: the laptop
 install carries no numpy (issue 16), and a few hundred samples a minute need none.
 """

@@ -24,9 +24,9 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Footer, RichLog, Sparkline, Static
 
-from meetcast_core import health as hl
 from meetcast_core.names import MIC_SOURCE
 from meetcast_core.printable import shown
+from meetcast_core.stream import health as hl
 
 from . import bitrate
 from .obslink import ObsError

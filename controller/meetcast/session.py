@@ -23,10 +23,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from meetcast_core import health as hl
 from meetcast_core.names import MIC_SOURCE, SCENE_BRB, SHOW_SCENES
 from meetcast_core.printable import shown
 from meetcast_core.scene_list import dock_order
+from meetcast_core.stream.auto_brb import AutoBrb
+from meetcast_core.stream.config import auto_brb_config, health_config
+from meetcast_core.stream.health import Health, HealthMonitor
+from meetcast_core.stream.sample import Drops, Sample
 
 from .connection import Connection
 from .obslink import AuthFailed, NotConnected, NotReady, ObsError, ObsLink
@@ -51,12 +54,12 @@ class Snapshot:
     t: float  # seconds since the session began
     wall: float  # time.time() of the poll
     connected: bool
-    sample: hl.Sample
-    health: hl.Health
+    sample: Sample
+    health: Health
     scene: str | None = None
     scenes: list[str] = field(default_factory=list)
     mic_muted: bool | None = None
-    totals: hl.Drops = field(default_factory=hl.Drops)  # since the session began
+    totals: Drops = field(default_factory=Drops)  # since the session began
     poll_ms: float = 0.0  # how long this poll's requests took
     live_s: float = 0.0  # how long OBS has been streaming (GetStreamStatus.outputDuration)
 
@@ -132,8 +135,8 @@ class Session:
         config = config or {}
         self.conn = conn
         self.interval = interval
-        self.monitor = hl.HealthMonitor(hl.health_config(config))
-        self.auto_brb = hl.AutoBrb(hl.auto_brb_config(config), brb_scene=SCENE_BRB,
+        self.monitor = HealthMonitor(health_config(config))
+        self.auto_brb = AutoBrb(auto_brb_config(config), brb_scene=SCENE_BRB,
                                    show_scenes=SHOW_SCENES)
         self.recorder = Recorder(record) if record else None
         self._connect = connect
@@ -142,7 +145,7 @@ class Session:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._t0 = time.monotonic()
-        self._totals = hl.Drops()
+        self._totals = Drops()
         self._scene: str | None = None
         self._scenes: list[str] = []
         self._pending: tuple[str, float] | None = None  # (scene we asked for, until when)
@@ -266,14 +269,14 @@ class Session:
             self._reconnect()
         now = time.monotonic()
         t0 = time.perf_counter()
-        sample = hl.Sample.disconnected(now)
+        sample = Sample.disconnected(now)
         mic: bool | None = None
         live_s = 0.0
         if self._link is not None:
             try:
                 stream = self.call("GetStreamStatus")
                 stats = self.call("GetStats")
-                sample = hl.Sample.from_obs(now, stream, stats)
+                sample = Sample.from_obs(now, stream, stats)
                 live_s = float(stream.get("outputDuration") or 0) / 1000
                 if now - self._slow_at >= SLOW_POLL * 0.95 or self._pending:
                     self._slow_at = now
@@ -283,7 +286,7 @@ class Session:
                 # NotReady: connected, but OBS has been starting up, switching collection or
                 # shutting down for longer than the link asks again; not an error to report,
                 # and no figures to show.
-                sample = hl.Sample.disconnected(now)
+                sample = Sample.disconnected(now)
             except ObsError as exc:
                 self._emit("error", str(exc))
         poll_ms = (time.perf_counter() - t0) * 1000
@@ -322,7 +325,8 @@ class Session:
                 self._mic_ok = False  # no such input in this collection
 
     def _auto_brb(self, snap: Snapshot) -> None:
-        want = self.auto_brb.decide(snap.health, snap.scene)
+        decision = self.auto_brb.decide(snap.health, snap.scene)
+        want = decision.scene if decision else None
         if not want or snap.scene is None:
             return
         try:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from meetcast_core.health import HealthConfigError, auto_brb_config, health_config
+from meetcast_core.stream.config import HealthConfigError, auto_brb_config, health_config
 
 from .connection import ConfigError, config_path
 from .session import POLL_INTERVAL

@@ -1,0 +1,119 @@
+"""The session record: one format, versioned, for the record file, ``watch --json`` and
+``meetcast report`` alike.
+
+One JSON object a line (JSONL), flushed as written, so a crash loses at most the line being
+written. Every line carries ``"v"`` (the format's version) and ``"type"``:
+
+- ``session``: the first line: ``obs`` (host:port, never a password), ``interval``;
+- ``sample``: one reading: ``health`` (OK, LOW, OFFLINE or STALE), ``age``, ``kbps``, drops by
+  cause for the interval and since the start, ``congestion``, ``cpu``, ``fps``, ``scene``,
+  ``mic_muted``, ``picture``, ``reasons``, ``rtt_ms``, ``live_s``;
+- ``event``: ``kind`` (see :data:`EVENT_KINDS`) and ``text``, plus the kind's own fields
+  (``scene``/``from``/``by`` for a scene change, ``muted``/``by`` for mute).
+
+``t`` is seconds since the session began; ``wall`` is the Unix time. Version 0 (before this
+module: ``"type": "scene"`` lines and ``state`` for the health) is read and upgraded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+VERSION = 1
+SESSION, SAMPLE, EVENT = "session", "sample", "event"
+EVENT_KINDS = (
+    "scene",  # the program scene changed (scene, from, by)
+    "mute",  # the microphone was muted or unmuted (muted, by)
+    "lost",  # the link to OBS was lost
+    "back",  # ...and is back
+    "stale",  # readings stopped arriving in time (the screen says STALE)
+    "fresh",  # ...and arrive again
+    "picture",  # the Zoom capture lost its picture or got it back (lost)
+    "guard",  # the guard inside OBS was seen on or off (on)
+    "auto",  # auto-BRB's own notes (standing down for the guard, a failed switch)
+    "error",  # a request failed; the session goes on
+    "fatal",  # the session cannot go on (e.g. the password is refused)
+)
+
+
+def _r(x: float | None, nd: int) -> float | None:
+    return None if x is None else round(x, nd)
+
+
+def session_line(wall: float, obs: str, interval: float) -> dict[str, Any]:
+    return {"v": VERSION, "type": SESSION, "t": 0.0, "wall": round(wall, 3), "obs": obs,
+            "interval": interval}
+
+
+def event_line(t: float, wall: float, kind: str, text: str,
+               data: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    return {"v": VERSION, "type": EVENT, "t": round(t, 3), "wall": round(wall, 3),
+            "kind": kind, "text": text, **(data or {})}
+
+
+def sample_line(**fields: Any) -> dict[str, Any]:
+    """A sample line from the engine's view (engine.View.record() builds the fields)."""
+    out: dict[str, Any] = {"v": VERSION, "type": SAMPLE}
+    for key in ("t", "wall", "age"):
+        out[key] = _r(fields.pop(key), 3)
+    out.update(fields)
+    return out
+
+
+def dumps(line: Mapping[str, Any]) -> str:
+    """Exact and compact: names are kept as OBS has them (the terminal is not involved)."""
+    return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
+
+
+def upgrade(obj: dict[str, Any]) -> dict[str, Any]:
+    """A line of any version, as the current version."""
+    if obj.get("v") == VERSION:
+        return obj
+    obj = dict(obj)
+    if obj.get("type") == "scene":  # version 0 wrote scene changes as their own type
+        obj["type"], obj["kind"] = EVENT, "scene"
+    if obj.get("type") == SAMPLE and "health" not in obj:
+        obj["health"] = obj.pop("state", None)
+        obj.setdefault("age", 0.0)
+        if "poll_ms" in obj:
+            obj["rtt_ms"] = obj.pop("poll_ms")
+    obj["v"] = VERSION
+    return obj
+
+
+def read(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """Every line that parses as a JSON object, upgraded; a torn last line (the laptop died
+    mid-write) or a blank one is skipped rather than failing the whole record."""
+    for raw in lines:
+        raw = raw.strip()
+        if not raw:
+            continue
+        try:
+            obj = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(obj, dict):
+            yield upgrade(obj)
+
+
+@dataclass(frozen=True)
+class SceneSpell:
+    """A scene on program from ``t`` (session seconds, ``wall`` Unix time)."""
+
+    t: float
+    wall: float | None
+    scene: str
+    by: str | None
+
+
+def scene_spells(lines: Iterable[Mapping[str, Any]]) -> list[SceneSpell]:
+    """The program scenes in order, from the scene events of a (read) record."""
+    out = []
+    for obj in lines:
+        if obj.get("type") == EVENT and obj.get("kind") == "scene" and obj.get("scene"):
+            out.append(SceneSpell(float(obj.get("t") or 0.0), obj.get("wall"),
+                                  str(obj["scene"]), obj.get("by")))
+    return out
