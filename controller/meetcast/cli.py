@@ -1,6 +1,7 @@
 """``meetcast``: the command line. Each subcommand lives in its own module under
 ``meetcast.commands`` and registers itself; this module owns parsing, connection flags and the
-rule that every failure is one line on stderr with a non-zero exit, never a traceback.
+rule that every failure is one line on stderr (one per fault) with the exit code
+``meetcast.errors`` gives it, never a traceback.
 """
 
 from __future__ import annotations
@@ -13,15 +14,11 @@ from meetcast_core.printable import GuardedStream
 
 from . import __version__
 from .commands import COMMANDS
-from .connection import ConfigError
-from .obslink import ObsError
+from .errors import EXIT_BAD_INPUT, EXIT_FAILED, BadInput, exit_code, message_lines
 
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-
-
-class UserError(Exception):
-    """Bad input from the user: printed as one line, exit 2."""
+EXIT_ERROR = EXIT_FAILED
+EXIT_USAGE = EXIT_BAD_INPUT
+UserError = BadInput  # bad input from the user: argparse's complaints, refused secret flags
 
 
 class _Parser(argparse.ArgumentParser):
@@ -71,17 +68,13 @@ def _main(argv: Sequence[str] | None) -> int:
             build_parser().print_help()
             return EXIT_USAGE
         return int(args.func(args) or 0)
-    except UserError as exc:
-        print(f"meetcast: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (ObsError, ConfigError) as exc:
-        print(f"meetcast: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("meetcast: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return EXIT_ERROR
+    except (Exception, KeyboardInterrupt) as exc:
+        code = exit_code(exc)
+        if code is None:  # not a failure meetcast knows: a bug, whose traceback should show
+            raise
+        for line in message_lines(exc):
+            print(line, file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
 """A small declarative schema for meetcast's YAML files (encoder profiles, audio chains).
 
 Why not a library: OBS's Python has only the stdlib and PyYAML, and the core must load there.
-Every rejection names the file, the key path and what is allowed, in one line.
+Every rejection names the file, the key path and what is allowed, in one line. The
+controller's TOML config file is checked with the same tool (:func:`validate_all` reports
+every fault, not just the first: a user fixing typos should not have to run it once each).
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +58,7 @@ class Schema:
 class _Ctx:
     file: str
     path: list[str] = field(default_factory=list)
+    faults: list[SchemaError] | None = None  # collect every fault here instead of raising
 
     def fail(self, msg: str) -> SchemaError:
         where = ".".join(self.path) or "(top level)"
@@ -72,6 +76,21 @@ def _type_name(t: Any) -> str:
             dict: "a mapping", list: "a list"}.get(t, getattr(t, "__name__", str(t)))
 
 
+def _range_text(spec: Field) -> str:
+    if spec.min is None:
+        return f"at most {spec.max:g}"
+    if spec.max is None:
+        return f"at least {spec.min:g}"
+    return f"{spec.min:g}..{spec.max:g}"
+
+
+def _unknown_key(key: str, schema: Schema) -> str:
+    """The message for a key the schema lacks; a near miss (``hots``) names the key meant."""
+    near = difflib.get_close_matches(key, list(schema.fields), n=1, cutoff=0.6)
+    hint = f"; did you mean {near[0]}?" if near else ""
+    return f"unknown key (allowed: {schema.keys_text()}){hint}"
+
+
 def _check(value: Any, spec: Any, ctx: _Ctx) -> Any:
     if isinstance(spec, Field):
         value = _check(value, spec.type, ctx)
@@ -80,7 +99,7 @@ def _check(value: Any, spec: Any, ctx: _Ctx) -> Any:
             raise ctx.fail(f"{value!r} is not allowed (allowed: {allowed})")
         too_low = spec.min is not None and value < spec.min
         if too_low or (spec.max is not None and value > spec.max):
-            raise ctx.fail(f"{value!r} is out of range (allowed: {spec.min}..{spec.max})")
+            raise ctx.fail(f"{value!r} is out of range (allowed: {_range_text(spec)})")
         if spec.check is not None and (msg := spec.check(value)):
             raise ctx.fail(msg)
         return value
@@ -113,22 +132,30 @@ def validate_mapping(data: Any, schema: Schema, ctx: _Ctx) -> dict[str, Any]:
         raise ctx.fail(f"expected a mapping with keys {schema.keys_text()}")
     out: dict[str, Any] = {}
     for key, value in data.items():
+        depth = len(ctx.path)
         ctx.path.append(str(key))
-        if key in schema.fields:
-            out[key] = _check(value, schema.fields[key], ctx)
-        elif schema.extra is not None:
-            out[key] = _check(value, schema.extra, ctx)
-        else:
-            ctx.path.pop()
-            ctx.path.append(str(key))
-            raise ctx.fail(f"unknown key (allowed: {schema.keys_text()})")
-        ctx.path.pop()
+        try:
+            if key in schema.fields:
+                out[key] = _check(value, schema.fields[key], ctx)
+            elif schema.extra is not None:
+                out[key] = _check(value, schema.extra, ctx)
+            else:
+                raise ctx.fail(_unknown_key(str(key), schema))
+        except SchemaError as exc:
+            if ctx.faults is None:
+                raise
+            ctx.faults.append(exc)  # one fault per key; go on with the next key
+        del ctx.path[depth:]
     for key, spec in schema.fields.items():
-        if key not in out:
+        if key not in out and key not in data:
             if spec.required:
                 ctx.path.append(key)
-                raise ctx.fail("missing (required)")
-            if spec.default is not None:
+                fault = ctx.fail("missing (required)")
+                ctx.path.pop()
+                if ctx.faults is None:
+                    raise fault
+                ctx.faults.append(fault)
+            elif spec.default is not None:
                 out[key] = spec.default
     return out
 
@@ -136,6 +163,18 @@ def validate_mapping(data: Any, schema: Schema, ctx: _Ctx) -> dict[str, Any]:
 def validate(data: Any, schema: Schema, file: str | Path) -> dict[str, Any]:
     """Validate parsed YAML against ``schema``; returns it with defaults filled in."""
     return validate_mapping(data, schema, _Ctx(str(file)))
+
+
+def validate_all(data: Any, schema: Schema, file: str | Path
+                 ) -> tuple[dict[str, Any], list[SchemaError]]:
+    """Like :func:`validate`, but every fault is collected (one per key) instead of stopping
+    at the first; returns the valid part with defaults filled in, and the faults in order."""
+    ctx = _Ctx(str(file), faults=[])
+    try:
+        out = validate_mapping(data, schema, ctx)
+    except SchemaError as exc:  # the top level itself is not a mapping
+        return {}, [exc]
+    return out, list(ctx.faults or [])
 
 
 def load_yaml(path: Path, schema: Schema) -> dict[str, Any]:

@@ -5,11 +5,11 @@ are one action with a sign."""
 from __future__ import annotations
 
 import argparse
-import sys
 
 from meetcast_core.names import DESKTOP_SOURCE, MIC_SOURCE
 from meetcast_core.printable import shown
 
+from ..errors import BadInput
 from .common import open_link, print_json
 
 ALIASES = {"mic": MIC_SOURCE, "microphone": MIC_SOURCE, "desktop": DESKTOP_SOURCE}
@@ -55,9 +55,7 @@ def run(args: argparse.Namespace) -> int:
         name = resolve_input(link, args.source)
         if name is None:
             listing = ", ".join(shown(n) for n in audio_inputs(link)) or "none"
-            print(f"meetcast: no audio source “{shown(args.source)}”; audio sources: {listing}",
-                  file=sys.stderr)
-            return 2
+            raise BadInput(f"no audio source “{shown(args.source)}”; audio sources: {listing}")
         link.call("SetInputMute", {"inputName": name, "inputMuted": args.muted})
         muted = bool(link.call("GetInputMute", {"inputName": name}).get("inputMuted"))
     if args.json:

@@ -12,6 +12,9 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
+from meetcast_core.printable import shown
+
+from ..errors import BadInput, Failed
 from .common import open_link, print_json
 
 if TYPE_CHECKING:  # the core's YAML modules load when a profile command runs, not for --help
@@ -97,16 +100,14 @@ def run_use(args: argparse.Namespace) -> int:
         plist = link.call("GetProfileList")
         try:
             target = obs_profile.resolve_use(args.name, plist.get("profiles", []))
-        except ValueError as exc:
-            print(f"meetcast: {exc}", file=sys.stderr)
-            return 1
+        except ValueError as exc:  # no such profile: the name is the user's to fix
+            raise BadInput(shown(str(exc))) from None
         if plist.get("currentProfileName") == target:
             print(f"OBS is already on {target}")
             return 0
         if (live := _live(link)) is not None:
-            print(f"meetcast: not switching to {target} while OBS is {live} (a profile switch "
-                  "rebuilds the outputs and would cut it); stop first", file=sys.stderr)
-            return 1
+            raise Failed(f"not switching to {shown(target)} while OBS is {live} (a profile "
+                         "switch rebuilds the outputs and would cut it); stop first")
         link.call("SetCurrentProfile", {"profileName": target})
         deadline = time.monotonic() + SWITCH_WAIT_S
         now = plist.get("currentProfileName")
@@ -116,10 +117,9 @@ def run_use(args: argparse.Namespace) -> int:
                 break
             time.sleep(0.1)
         if now != target:
-            print(f"meetcast: OBS did not switch to {target} (still on “{now}”): it lists the "
-                  "profile but has not loaded it into its menu yet; restart OBS once",
-                  file=sys.stderr)
-            return 1
+            raise Failed(f"OBS did not switch to {shown(target)} (still on “{shown(now)}”): it "
+                         "lists the profile but has not loaded it into its menu yet; restart "
+                         "OBS once")
         encoder = _current_encoder(link)
     print(f"switched OBS to {target}" + (f" (encoder {encoder})" if encoder else ""))
     return 0

@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
+from meetcast_core.printable import shown
+
+from ..errors import BadInput
 from .common import print_json
 
 
@@ -26,8 +28,8 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
     p.set_defaults(func=run)
 
 
-class BadRecord(ValueError):
-    pass
+class BadRecord(BadInput, ValueError):
+    """A FILE that is not a readable meetcast session record: exit 2."""
 
 
 # One line, exit 2: what to run to get the plotting stack (pip, or pipx for a pipx install).
@@ -162,20 +164,14 @@ def draw(samples: list[dict], scenes: list[dict], out: Path, title: str) -> None
 
 def run(args: argparse.Namespace) -> int:
     if not plotting_available():
-        print(f"meetcast: {NEEDS_EXTRA}", file=sys.stderr)
-        return 2
-    try:
-        samples, scenes = load(args.file)
-    except BadRecord as exc:
-        print(f"meetcast: {exc}", file=sys.stderr)
-        return 2
+        raise BadInput(NEEDS_EXTRA)
+    samples, scenes = load(args.file)  # BadRecord: exit 2
     out = args.output or args.file.with_suffix(".png")
     summary = summarise(samples, scenes)
     try:
         draw(samples, scenes, out, f"meetcast session {args.file.name}")
-    except OSError as exc:
-        print(f"meetcast: cannot write {out}: {exc.strerror}", file=sys.stderr)
-        return 1
+    except OSError as exc:  # the -o path (or FILE's folder) is the user's to change
+        raise BadInput(f"cannot write {shown(str(out))}: {exc.strerror}") from None
     summary["png"] = str(out)
     if args.json:
         print_json(summary)

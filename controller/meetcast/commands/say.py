@@ -8,7 +8,6 @@ platform (text_gdiplus on Windows, text_ft2_source on Linux/macOS) keep it under
 from __future__ import annotations
 
 import argparse
-import sys
 
 from meetcast_core.names import SOURCE_LOWER_THIRD
 from meetcast_core.printable import shown
@@ -26,20 +25,23 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..obslink import ObsError  # obs-websocket loads when a command connects
+    from ..errors import BadInput, Failed
+    from ..obslink import NotConnected, ObsError  # obs-websocket loads when a command connects
 
-    if args.clear == (args.text is not None):
-        print("meetcast: say needs TEXT, or --clear to empty the lower third", file=sys.stderr)
-        return 2
+    if args.clear and args.text is not None:
+        raise BadInput("say: give TEXT or --clear, not both (--clear empties the lower third)")
+    if not args.clear and args.text is None:
+        raise BadInput("say needs TEXT (quote it), or --clear to empty the lower third")
     text = "" if args.clear else args.text.replace("\\n", "\n")
     with open_link(args) as link:
         try:
             link.call("GetInputSettings", {"inputName": SOURCE_LOWER_THIRD})
+        except NotConnected:
+            raise
         except ObsError:
-            print(f"meetcast: OBS has no “{SOURCE_LOWER_THIRD}” source yet: load "
-                  "obs_scripts/meetcast_obs.py in OBS (Tools → Scripts), which builds it",
-                  file=sys.stderr)
-            return 1
+            raise Failed(f"OBS has no “{SOURCE_LOWER_THIRD}” source yet: load "
+                         "obs_scripts/meetcast_obs.py in OBS (Tools → Scripts), which builds "
+                         "it") from None
         link.call("SetInputSettings", {"inputName": SOURCE_LOWER_THIRD,
                                        "inputSettings": {"text": text}, "overlay": True})
         now = link.call("GetInputSettings", {"inputName": SOURCE_LOWER_THIRD})

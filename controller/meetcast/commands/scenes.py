@@ -6,13 +6,13 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import sys
 from pathlib import Path
 
 from meetcast_core.obs_versions import NEWEST_KNOWN, Version, parse_version
 from meetcast_core.printable import shown
 from meetcast_core.scene_list import dock_order
 
+from ..errors import BadInput
 from .common import open_link, print_json
 
 _WINDOWS_ABS = re.compile(r"^([A-Za-z]:[\\/]|\\\\)")
@@ -68,8 +68,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def _fail(message: str) -> int:
-    print(f"meetcast: {message}", file=sys.stderr)
-    return 2
+    """Bad arguments to export: exit 2 (meetcast.errors)."""
+    raise BadInput(message)
 
 
 def _canvas(text: str) -> tuple[int, int] | None:
@@ -123,5 +123,5 @@ def run_export(args: argparse.Namespace) -> int:
             os.replace(partial, target)  # a reader never sees half a file
             print(target)
     except OSError as exc:
-        return _fail(f"cannot write to {args.out}: {exc.strerror or exc}")
+        return _fail(f"cannot write to {shown(str(args.out))}: {exc.strerror or exc}")
     return 0

@@ -34,8 +34,10 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
 
 
 def _fail(message: str) -> int:
-    print(f"meetcast: {message}", file=sys.stderr)
-    return 2
+    """Bad arguments or an unusable DIR: exit 2 (meetcast.errors)."""
+    from ..errors import BadInput
+
+    raise BadInput(message)
 
 
 def _minor(v: tuple[int, int]) -> str:

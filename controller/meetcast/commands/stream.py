@@ -10,6 +10,7 @@ import argparse
 import sys
 import time
 
+from ..errors import BadInput, Failed
 from .common import open_link, print_json
 
 
@@ -53,17 +54,14 @@ def run(args: argparse.Namespace) -> int:
             if not want and not args.yes:
                 ok = confirm(f"Stop the live stream on OBS at {link.conn}?")
                 if ok is None:
-                    print("meetcast: not stopping the stream without confirmation: "
-                          "pass --yes (no terminal to ask on)", file=sys.stderr)
-                    return 2
+                    raise BadInput("not stopping the stream without confirmation: pass --yes "
+                                   "(no terminal to ask on)")
                 if not ok:
-                    print("meetcast: the stream goes on (not confirmed)", file=sys.stderr)
-                    return 1
+                    raise Failed("the stream goes on (not confirmed)")
             link.call("StartStream" if want else "StopStream")
             if not wait_for(link, want):
-                print(f"meetcast: OBS did not {'start' if want else 'stop'} streaming within "
-                      f"10 s: check OBS's stream settings and log", file=sys.stderr)
-                return 1
+                raise Failed(f"OBS did not {'start' if want else 'stop'} streaming within "
+                             f"10 s: check OBS's stream settings and log")
             result = {"streaming": want, "changed": True}
     if args.json:
         print_json(result)

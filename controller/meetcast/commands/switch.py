@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 
 from meetcast_core.printable import shown
-from meetcast_core.scene_list import SceneNotFound, dock_order, resolve_scene
+from meetcast_core.scene_list import dock_order, resolve_scene
 
 from .common import open_link, print_json
 
@@ -36,11 +35,7 @@ def switch(link, wanted: str) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     with open_link(args) as link:
-        try:
-            result = switch(link, args.scene)
-        except SceneNotFound as exc:
-            print(f"meetcast: {exc}", file=sys.stderr)
-            return 2
+        result = switch(link, args.scene)  # SceneNotFound: bad input, exit 2 (errors.py)
     if args.json:
         print_json(result)
     elif result["changed"]:
