@@ -199,11 +199,12 @@ def test_low_bitrate_is_not_learnt_as_the_new_normal() -> None:
 
 
 @pytest.mark.parametrize("table,match", [
-    ({"health": {"low_fraction": 2}}, "low_fraction: must be 0..1"),
-    ({"health": {"lowkbps": 1}}, "unknown key"),
-    ({"health": {"low_after": "2"}}, "must be a number"),
+    ({"health": {"low_fraction": 2}}, r"low_fraction: 2 is out of range \(allowed: 0\.\.1\)"),
+    ({"health": {"lowkbps": 1}}, "unknown key .*did you mean low_kbps"),
+    ({"health": {"low_after": "2"}}, "expected a number"),
     ({"health": 3}, "must be a table"),
-    ({"auto_brb": {"enabled": "yes"}}, "true or false"),
+    ({"auto_brb": {"enabled": "yes"}}, r"\[auto_brb\] enabled: expected true or false"),
+    ({"health": {"network_drops": 1.5}}, "expected an integer"),
 ])
 def test_config_errors_are_one_line_naming_the_key(table, match) -> None:
     with pytest.raises(HealthConfigError, match=match) as exc:

@@ -11,7 +11,6 @@ import ipaddress
 import math
 import os
 import re
-import tomllib
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,24 +97,18 @@ def check_timeout(value: object, where: str) -> float:
 
 
 def config_path() -> Path:
-    """``$MEETCAST_CONFIG``, else ``$XDG_CONFIG_HOME/meetcast/config.toml``."""
-    if env := os.environ.get("MEETCAST_CONFIG"):
-        return Path(env)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "meetcast" / "config.toml"
+    """Where the config file is (``meetcast.config_file``, which also validates it)."""
+    from .config_file import config_path as path
+
+    return path()
 
 
 def load_config(path: Path | None = None) -> dict:
-    """The whole config file as a dict ({} when absent). Other sections (health thresholds,
-    cost per hour) live in the same file."""
-    path = path or config_path()
-    if not path.exists():
-        return {}
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from None
+    """The whole config file, validated whole before anything connects (one line per fault,
+    exit 2); {} when the default file is absent. See ``meetcast.config_file``."""
+    from .config_file import load_config as load
+
+    return load(path)
 
 
 def parse_url(url: str, where: str = "the OBS URL") -> tuple[str, int, str]:

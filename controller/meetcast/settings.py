@@ -1,5 +1,6 @@
 """The controller's own settings from the config file (``[watch]``); the health thresholds
-(``[health]``, ``[auto_brb]``) are read by the pure core. See docs/controller.md."""
+(``[health]``, ``[auto_brb]``) are read by the pure core. The file is validated whole by
+``meetcast.config_file``. See docs/controller.md."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from meetcast_core.stream.config import HealthConfigError, auto_brb_config, health_config
 
 from .connection import ConfigError, config_path
 from .session import POLL_INTERVAL
@@ -33,37 +32,21 @@ class WatchSettings:
 
 
 def watch_settings(config: dict[str, Any]) -> WatchSettings:
-    """``[watch]`` validated; also validates ``[health]`` and ``[auto_brb]`` so that a typo
-    there is reported before the dashboard starts, as one line."""
-    where = str(config_path())
-    try:
-        health_config(config)
-        auto_brb_config(config)
-    except HealthConfigError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-    table = config.get("watch", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{where}: [watch] must be a table")
-    allowed = {"cost_per_hour", "currency", "interval", "record_dir"}
-    for key in table:
-        if key not in allowed:
-            raise ConfigError(f"{where}: [watch] {key}: unknown key "
-                              f"(allowed: {', '.join(sorted(allowed))})")
+    """``[watch]`` of a config dict. A dict from ``load_config`` has been validated whole
+    already (meetcast.config_file); one made by hand is checked here with the same schema."""
+    from meetcast_core.schema import validate_all
 
-    def number(key: str, default: float, lo: float, hi: float) -> float:
-        v = table.get(key, default)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
-            raise ConfigError(f"{where}: [watch] {key}: must be a number {lo:g}..{hi:g}, "
-                              f"got {v!r}")
-        return float(v)
+    from .config_file import CONFIG_SCHEMA
 
-    currency = table.get("currency", "$")
-    if not isinstance(currency, str) or len(currency) > 5:
-        raise ConfigError(f"{where}: [watch] currency: must be a short text like \"$\"")
+    _, faults = validate_all(config, CONFIG_SCHEMA, str(config_path()), toml=True)
+    if faults:
+        raise ConfigError("\n".join(str(f) for f in faults))
+    table = config.get("watch") or {}
     rec = table.get("record_dir")
-    return WatchSettings(cost_per_hour=number("cost_per_hour", 0.0, 0, 10000),
-                         currency=currency, interval=number("interval", POLL_INTERVAL, 0.1, 10),
-                         record_dir=Path(os.path.expanduser(str(rec))) if rec else None)
+    return WatchSettings(cost_per_hour=float(table.get("cost_per_hour", 0.0)),
+                         currency=table.get("currency", "$"),
+                         interval=float(table.get("interval", POLL_INTERVAL)),
+                         record_dir=Path(os.path.expanduser(rec)) if rec else None)
 
 
 def money(amount: float, currency: str) -> str:

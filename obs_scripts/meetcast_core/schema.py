@@ -59,10 +59,16 @@ class _Ctx:
     file: str
     path: list[str] = field(default_factory=list)
     faults: list[SchemaError] | None = None  # collect every fault here instead of raising
+    toml: bool = False  # name keys as a TOML file has them: "[health] low_kbps"
+
+    def where(self) -> str:
+        if self.toml and self.path:
+            return " ".join([f"[{self.path[0]}]", ".".join(self.path[1:])]).strip()
+        return ".".join(self.path) or "(top level)"
 
     def fail(self, msg: str) -> SchemaError:
-        where = ".".join(self.path) or "(top level)"
-        return SchemaError(f"{self.file}: {where}: {msg}")
+        return SchemaError(f"{self.file}: {self.where()}: {msg}" if self.file
+                           else f"{self.where()}: {msg}")
 
 
 def _type_name(t: Any) -> str:
@@ -72,7 +78,7 @@ def _type_name(t: Any) -> str:
         return "a mapping"
     if isinstance(t, ListOf):
         return f"a list of {_type_name(t.item)}"
-    return {int: "an integer", float: "a number", str: "a string", bool: "true/false",
+    return {int: "an integer", float: "a number", str: "a string", bool: "true or false",
             dict: "a mapping", list: "a list"}.get(t, getattr(t, "__name__", str(t)))
 
 
@@ -84,11 +90,12 @@ def _range_text(spec: Field) -> str:
     return f"{spec.min:g}..{spec.max:g}"
 
 
-def _unknown_key(key: str, schema: Schema) -> str:
+def _unknown_key(key: str, schema: Schema, ctx: _Ctx) -> str:
     """The message for a key the schema lacks; a near miss (``hots``) names the key meant."""
     near = difflib.get_close_matches(key, list(schema.fields), n=1, cutoff=0.6)
     hint = f"; did you mean {near[0]}?" if near else ""
-    return f"unknown key (allowed: {schema.keys_text()}){hint}"
+    what = "section" if ctx.toml and len(ctx.path) == 1 else "key"
+    return f"unknown {what} (allowed: {schema.keys_text()}){hint}"
 
 
 def _check(value: Any, spec: Any, ctx: _Ctx) -> Any:
@@ -140,7 +147,7 @@ def validate_mapping(data: Any, schema: Schema, ctx: _Ctx) -> dict[str, Any]:
             elif schema.extra is not None:
                 out[key] = _check(value, schema.extra, ctx)
             else:
-                raise ctx.fail(_unknown_key(str(key), schema))
+                raise ctx.fail(_unknown_key(str(key), schema, ctx))
         except SchemaError as exc:
             if ctx.faults is None:
                 raise
@@ -165,11 +172,13 @@ def validate(data: Any, schema: Schema, file: str | Path) -> dict[str, Any]:
     return validate_mapping(data, schema, _Ctx(str(file)))
 
 
-def validate_all(data: Any, schema: Schema, file: str | Path
+def validate_all(data: Any, schema: Schema, file: str | Path, toml: bool = False
                  ) -> tuple[dict[str, Any], list[SchemaError]]:
     """Like :func:`validate`, but every fault is collected (one per key) instead of stopping
-    at the first; returns the valid part with defaults filled in, and the faults in order."""
-    ctx = _Ctx(str(file), faults=[])
+    at the first; returns the valid part with defaults filled in, and the faults in order.
+    ``toml`` names keys as a TOML file spells them (``[health] low_kbps``; top-level keys are
+    sections)."""
+    ctx = _Ctx(str(file), faults=[], toml=toml)
     try:
         out = validate_mapping(data, schema, ctx)
     except SchemaError as exc:  # the top level itself is not a mapping

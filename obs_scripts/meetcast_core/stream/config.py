@@ -1,7 +1,9 @@
 """The ``[health]`` and ``[auto_brb]`` settings (docs/controller.md), validated.
 
 Shared by the laptop's ``watch`` and the guard inside OBS, so that both judge a stream by the
-same numbers.
+same numbers. Checked by the core's one schema tool (``meetcast_core.schema``):
+``HEALTH_SCHEMA`` and ``AUTO_BRB_SCHEMA`` are also how the controller validates these sections
+of the whole config file before it connects.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from ..schema import Field, Schema, SchemaError, validate_all
 
-class HealthConfigError(ValueError):
+
+class HealthConfigError(SchemaError):
     """A bad ``[health]`` / ``[auto_brb]`` setting; one line naming key and allowed values."""
 
 
@@ -55,38 +59,39 @@ _LIMITS: dict[str, tuple[float, float]] = {
 }
 
 
-def _from_table(cls: type, table: Any, section: str) -> Any:
+def _schema(cls: type) -> Schema:
+    """The section's schema in the core's one schema tool, from the dataclass itself: a key
+    is allowed exactly when it is a field, typed as its default, within ``_LIMITS``."""
+    out: dict[str, Field] = {}
+    for f in fields(cls):
+        lo, hi = _LIMITS.get(f.name, (None, None))
+        out[f.name] = Field(type(f.default), required=False, min=lo, max=hi)
+    return Schema(out, doc=cls.__doc__ or "")
+
+
+HEALTH_SCHEMA = _schema(HealthConfig)
+AUTO_BRB_SCHEMA = _schema(AutoBrbConfig)
+
+
+def _from_table(cls: type, schema: Schema, table: Any, section: str) -> Any:
     if table is None:
         return cls()
     if not isinstance(table, Mapping):
         raise HealthConfigError(f"[{section}] must be a table")
-    known = {f.name: f for f in fields(cls)}
-    values: dict[str, Any] = {}
-    for key, value in table.items():
-        if key not in known:
-            raise HealthConfigError(f"[{section}] {key}: unknown key "
-                                    f"(allowed: {', '.join(known)})")
-        default = known[key].default
-        if isinstance(default, bool):
-            if not isinstance(value, bool):
-                raise HealthConfigError(f"[{section}] {key}: must be true or false")
-        elif isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise HealthConfigError(f"[{section}] {key}: must be a number, got {value!r}")
-        else:
-            lo, hi = _LIMITS[key]
-            if not lo <= value <= hi:
-                raise HealthConfigError(f"[{section}] {key}: must be {lo:g}..{hi:g}, "
-                                        f"got {value!r}")
-            value = type(default)(value)
-        values[key] = value
-    return cls(**values)
+    values, faults = validate_all({section: dict(table)}, Schema({section: Field(schema)}), "",
+                                  toml=True)
+    if faults:  # "[health] low_kbps: …", as the config file spells it
+        raise HealthConfigError(str(faults[0]))
+    values = values[section]
+    kinds = {f.name: type(f.default) for f in fields(cls)}
+    return cls(**{k: kinds[k](v) for k, v in values.items()})  # an int given for a float
 
 
 def health_config(config: Mapping[str, Any]) -> HealthConfig:
     """``[health]`` of the whole config dict, validated."""
-    return _from_table(HealthConfig, config.get("health"), "health")
+    return _from_table(HealthConfig, HEALTH_SCHEMA, config.get("health"), "health")
 
 
 def auto_brb_config(config: Mapping[str, Any]) -> AutoBrbConfig:
     """``[auto_brb]`` of the whole config dict, validated."""
-    return _from_table(AutoBrbConfig, config.get("auto_brb"), "auto_brb")
+    return _from_table(AutoBrbConfig, AUTO_BRB_SCHEMA, config.get("auto_brb"), "auto_brb")
