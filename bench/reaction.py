@@ -28,10 +28,11 @@ from _common import SIZE, add_show_scenes, start_stream, stop_stream, table
 
 from meetcast.lab import Lab, ObsConfig
 from meetcast.lab.netns import NetNs, NetnsIngest
-from meetcast.session import Event, Session, Snapshot
+from meetcast.session import Session
 from meetcast.settings import WatchSettings
 from meetcast_core.names import SCENE_BRB, SCENE_ZOOM
 from meetcast_core.stream.config import HealthConfig
+from meetcast_core.stream.engine import Event, View
 from meetcast_core.stream.health import LOW, HealthMonitor
 
 WIDE, NARROW = 6000, 1000  # kbit/s
@@ -66,7 +67,7 @@ DETECTORS = (
 )
 
 
-def replay(snaps: list[tuple[float, Snapshot]], t0: float, interval: float, one_hz: bool,
+def replay(snaps: list[tuple[float, View]], t0: float, interval: float, one_hz: bool,
            changes: dict) -> tuple[float | None, int]:
     """(seconds from the cut to LOW, how many LOW spells in the whole run) for one detector
     fed the recorded samples; a spell before the cut is a false alarm."""
@@ -102,9 +103,9 @@ def run(scenario: str, kbps: int, narrow_s: float, interval: float) -> dict:
                 "meetcast-reaction-" + re.sub(r"\W+", "-", scenario.lower())
                 + time.strftime("-%H%M%S.jsonl"))
             session = Session(lab.connection, cfg, interval=interval, record=record).open()
-            snaps: list[tuple[float, Snapshot]] = []
+            snaps: list[tuple[float, View]] = []
             events: list[tuple[float, Event]] = []
-            session.on_snapshot.append(lambda s: snaps.append((time.monotonic(), s)))
+            session.on_view.append(lambda s: snaps.append((time.monotonic(), s)))
             session.on_event.append(lambda e: events.append((time.monotonic(), e)))
             session.start()
             time.sleep(15)  # healthy baseline: the monitor learns the stream's normal bitrate

@@ -86,6 +86,9 @@ def test_a_session_shows_not_ready_as_no_figures_not_as_an_error() -> None:
         def call(self, request: str, data: dict | None = None) -> dict:
             raise NotReady("OBS at 127.0.0.1:1 is not ready for " + request)
 
+        def batch(self, requests: list, timeout: float) -> list:
+            raise NotReady("OBS at 127.0.0.1:1 is not ready")
+
         def close(self) -> None:
             pass
 

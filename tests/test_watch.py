@@ -70,7 +70,9 @@ def test_watch_json_records_samples_and_scene_changes_and_report_draws_them(
     rec = [json.loads(x) for x in record.read_text().splitlines()]
     assert rec[0]["type"] == "session" and lab.ws_password not in record.read_text()
     assert len([x for x in rec if x["type"] == "sample"]) == len(samples)
-    changes = [x for x in rec if x["type"] == "scene"]
+    assert r.stdout.splitlines() == record.read_text().splitlines()  # one format
+    assert all(x["v"] == 1 for x in rec)
+    changes = [x for x in rec if x["type"] == "event" and x["kind"] == "scene"]
     assert [c["scene"] for c in changes] == ["Scene", "ctl-watch Other"]
     assert changes[1]["by"] == "obs" and changes[1]["from"] == "Scene"
 
@@ -186,7 +188,7 @@ def test_dashboard_keys_switch_mute_and_confirm_stop(lab: Lab, tmp_path: Path) -
         set_streaming(lab, False)
     assert app.switch_ms and app.switch_ms[0] < 1000
     rec = [json.loads(x) for x in record.read_text().splitlines()]
-    hand = [x for x in rec if x["type"] == "scene" and x["by"] == "hand"]
+    hand = [x for x in rec if x.get("kind") == "scene" and x["by"] == "hand"]
     assert [x["scene"] for x in hand] == ["ctl-dash Two"]
 
 
@@ -233,7 +235,7 @@ def test_obs_restarted_mid_watch_controller_reconnects_and_carries_on(
     assert samples_after and all(s["connected"] for s in samples_after)
     assert any(s["kbps"] for s in samples_after), "no bitrate after the restart"
     offline = [e for e in events if e["type"] == "sample" and not e["connected"]]
-    assert offline and all(s["state"] == "OFFLINE" for s in offline)
+    assert offline and all(s["health"] == "OFFLINE" for s in offline)
     assert "Traceback" not in err and lab.ws_password not in out + err
 
 

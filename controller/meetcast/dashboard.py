@@ -27,14 +27,15 @@ from textual.widgets import Footer, RichLog, Sparkline, Static
 from meetcast_core.names import MIC_SOURCE
 from meetcast_core.printable import shown
 from meetcast_core.stream import health as hl
+from meetcast_core.stream.engine import SHOW_EVERY, Event, View
 
 from . import bitrate
 from .obslink import ObsError
-from .session import SHOW_EVERY, Event, Session, Snapshot
+from .session import Session
 from .settings import WatchSettings, hms, money
 
 STATE_STYLE = {hl.OK: "bold black on green", hl.LOW: "bold black on yellow",
-               hl.OFFLINE: "bold white on red"}
+               hl.OFFLINE: "bold white on red", hl.STALE: "bold black on bright_white"}
 HISTORY = 120  # bars in the sparkline: two minutes, one a second
 
 
@@ -86,13 +87,13 @@ class WatchApp(App[int]):
         self.kbps: deque[float | None] = deque(maxlen=HISTORY)
         self._spark_t = -SHOW_EVERY
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
-        self.shown: Snapshot | None = None
+        self.shown: View | None = None
         self._actions: queue.SimpleQueue | None = None
-        self._top_key: tuple[int, int] = (-1, 0)
+        self._top_key: tuple[int, float, str] = (-1, -1.0, "")
         self.switch_ms: list[float] = []  # key press → OBS confirmed the switch (benchmark)
         self.title = "meetcast watch"
         session.on_event.append(self._on_event)
-        session.on_snapshot.append(self._on_snapshot)
+        session.on_view.append(self._on_view)
 
     # The poller thread only posts a message (thread-safe in Textual, never blocks); the UI
     # redraws when there is news, plus once a second for the clock: a calm screen, and little
@@ -100,7 +101,7 @@ class WatchApp(App[int]):
     class News(Message):
         pass
 
-    def _on_snapshot(self, snap: Snapshot) -> None:
+    def _on_view(self, snap: View) -> None:
         if snap.news_since(self.shown):  # the rest waits for the once-a-second refresh
             self.post_message(self.News())
 
@@ -143,7 +144,8 @@ class WatchApp(App[int]):
             if ev.kind == "fatal":
                 self.exit(1)
         snap = self.session.last
-        if snap is None or snap is self.shown:
+        if snap is None or (self.shown is not None and snap.t == self.shown.t
+                            and snap.state == self.shown.state):
             self._top(snap)
             return
         self.shown = snap
@@ -155,12 +157,13 @@ class WatchApp(App[int]):
         self._stats(snap)
         self._scenes(snap)
 
-    def _top(self, snap: Snapshot | None) -> None:
+    def _top(self, snap: View | None) -> None:
         elapsed = time.monotonic() - self.started
-        if self._top_key == (int(elapsed), id(snap)):
+        key = (int(elapsed), snap.t if snap else -1.0, snap.state if snap else "")
+        if self._top_key == key:
             return
-        self._top_key = (int(elapsed), id(snap))
-        state = snap.health.state if snap else hl.OFFLINE
+        self._top_key = key
+        state = snap.state if snap else hl.OFFLINE
         t = Text()
         t.append(f" {state} ", style=STATE_STYLE[state])
         conn = "connected" if snap and snap.connected else "reconnecting…"
@@ -174,7 +177,7 @@ class WatchApp(App[int]):
                      f"(at {money(s.cost_per_hour, s.currency)}/h)")
         self.query_one("#top", Static).update(t)
 
-    def _stats(self, snap: Snapshot) -> None:
+    def _stats(self, snap: View) -> None:
         h, smp, tot = snap.health, snap.sample, snap.totals
         summ = bitrate.summary(list(self.kbps)[-60:])
         ema = bitrate.smooth(self.kbps)[-1] if self.kbps else float("nan")
@@ -198,12 +201,22 @@ class WatchApp(App[int]):
         mic = {None: "?", True: "MUTED", False: "on"}[snap.mic_muted]
         t.append("\nmic       ", style="dim")
         t.append(mic, style="bold red" if snap.mic_muted else "")
+        if snap.picture is not None:
+            t.append("\nZoom      ", style="dim")
+            t.append(snap.picture.text(snap.t + snap.age).removeprefix("Zoom: "),
+                     style="bold red" if snap.picture.lost else "")
+        if snap.guard_on:
+            t.append("\nguard     ", style="dim")
+            t.append("on inside OBS (it switches BRB)")
+        if snap.stale:
+            t.append("\nSTALE     ", style="dim")
+            t.append(f"figures {snap.age:.1f} s old: no reading from OBS", style="bold")
         if h.reasons:
             t.append("\nwhy       ", style="dim")
             t.append("; ".join(h.reasons), style="yellow")
         self.query_one("#stats", Static).update(t)
 
-    def _scenes(self, snap: Snapshot) -> None:
+    def _scenes(self, snap: View) -> None:
         t = Text("scenes (press the number)\n", style="dim")
         for i, name in enumerate(snap.scenes, 1):
             line = f"{i if i < 10 else ' '} {shown(name)}\n"

@@ -1,88 +1,74 @@
-"""A watched stream: a connection to OBS that survives OBS restarts and network blips, a poller
-that samples it four times a second, the health verdict, the auto-BRB switch and the session
-record.
+"""A watched stream on the laptop: the I/O driver of the stream engine.
 
-The one thing this must never be is the reason a stream dies: every OBS failure becomes a
-"lost the connection" event and a reconnect with backoff, never an exception out of the
-poller thread. obsws-python has no reconnect and its event thread dies silently
-(shared/obs-facts.md), so scene changes are polled too, not subscribed to.
+Everything the stream *means* (health, STALE, who switched, auto-BRB, the record's lines) is
+decided by :class:`meetcast_core.stream.engine.Engine`; this module only reads OBS, feeds the
+engine, performs the switches it asks for and hands its views, events and lines to whoever
+listens (the dashboard, ``watch --plain`` / ``--json``, the record file).
 
-Threads: the poller runs in its own thread; the dashboard calls :meth:`Session.call` and
-:meth:`Session.switch` from others. :class:`ObsLink` serialises requests on one socket, and the
-link itself is swapped under a lock when reconnecting.
+Why it is shaped for a bad link (issue 13: a home uplink at 1 Mbit/s, 150 ms RTT, loss):
+
+- a poll is ONE round trip (obs-websocket's ``RequestBatch``), never several in a row;
+- a reply that has not come back within :data:`POLL_TIMEOUT` is given up without dropping
+  the connection (replies are matched to requests by id, so a late one is just discarded),
+  and the screen shows STALE from the engine's clock, not from the next reply;
+- the connection is only declared lost when OBS closes it, or when nothing at all has come
+  back for :data:`LINK_DEAD_AFTER`; then reconnecting follows the engine's backoff, which
+  never waits more than a second between attempts.
+
+Threads: the poller reads OBS; the ticker wakes four times a second to age the view (STALE)
+even while a request hangs; the dashboard's action thread calls :meth:`Session.switch` and
+:meth:`Session.set_mute`. Every call into the engine holds one lock, so a switch by hand is
+recorded once, as "hand", however the reading that shows it races the confirmation.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
-import json
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from meetcast_core.names import MIC_SOURCE, SCENE_BRB, SHOW_SCENES
+from meetcast_core.names import (
+    MIC_SOURCE,
+    SCENE_BRB,
+    SCENE_ZOOM,
+    SHOW_SCENES,
+    SOURCE_BRB_MESSAGE,
+    SOURCE_ZOOM_CAPTURE,
+)
 from meetcast_core.printable import shown
 from meetcast_core.scene_list import dock_order
-from meetcast_core.stream.auto_brb import AutoBrb
+from meetcast_core.stream import picture as pic
+from meetcast_core.stream.auto_brb import Decision
+from meetcast_core.stream.backoff import backoff
 from meetcast_core.stream.config import auto_brb_config, health_config
-from meetcast_core.stream.health import Health, HealthMonitor
-from meetcast_core.stream.sample import Drops, Sample
+from meetcast_core.stream.engine import Engine, Event, GuardMark, Reading, View
+from meetcast_core.stream.record import dumps, session_line
+from meetcast_core.stream.sample import Sample
+from meetcast_core.stream.scene_tracker import AUTO, HAND
 
 from .connection import Connection
-from .obslink import AuthFailed, NotConnected, NotReady, ObsError, ObsLink
+from .obslink import AuthFailed, NotConnected, NotReady, ObsError, ObsLink, Slow
+from .screenshot import bmp_luma_span
 
-BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)  # seconds between reconnect attempts, then stay at the last
 AUTH_RETRIES = 3  # refused handshakes in a row before the password is taken as wrong
 # Seconds between polls. A failing uplink first shows in OBS's figures 2-3 s after it fails
 # (the socket's send buffer takes the data until it is full), so a once-a-second poll could
 # add a whole second to the organiser's warning: bench/reaction.py compares the two.
 POLL_INTERVAL = 0.25
-# The scene list and the microphone are asked for at most this often: they change by hand, and
-# each request also costs OBS's UI thread, which a scene switch needs at the same moment.
+# The scene, the scene list, the microphone and the Zoom picture are asked for once a second,
+# in the same batch as that poll's figures: they change by hand, and each costs OBS a little
+# (the picture is a 32x18 rendering of the capture).
 SLOW_POLL = 1.0
-# What people see moves once a second (a little under, for the timers' jitter).
-SHOW_EVERY = 0.95
-
-
-@dataclass
-class Snapshot:
-    """Everything the dashboard shows after one poll."""
-
-    t: float  # seconds since the session began
-    wall: float  # time.time() of the poll
-    connected: bool
-    sample: Sample
-    health: Health
-    scene: str | None = None
-    scenes: list[str] = field(default_factory=list)
-    mic_muted: bool | None = None
-    totals: Drops = field(default_factory=Drops)  # since the session began
-    poll_ms: float = 0.0  # how long this poll's requests took
-    live_s: float = 0.0  # how long OBS has been streaming (GetStreamStatus.outputDuration)
-
-    def news_since(self, shown: Snapshot | None) -> bool:
-        """Whether a person looking at ``shown`` must see this one now: the poller samples
-        several times a second, but screens and lines move once a second (SHOW_EVERY), and at
-        once only when the verdict, the scene or the connection changed."""
-        return (shown is None or self.health.state != shown.health.state
-                or self.scene != shown.scene or self.connected != shown.connected)
-
-    def due_after(self, shown: Snapshot | None) -> bool:
-        """A second (SHOW_EVERY) has passed since ``shown``, or there is news."""
-        return self.news_since(shown) or self.t - shown.t >= SHOW_EVERY
-
-
-@dataclass
-class Event:
-    """Something worth a line on screen and in the record."""
-
-    t: float
-    kind: str  # "lost" | "back" | "scene" | "auto" | "fatal" | "error"
-    text: str
-    data: dict[str, Any] = field(default_factory=dict)
+GUARD_POLL = 5.0  # the hotkey list (the guard's on/off sign) is long; it changes rarely
+POLL_TIMEOUT = 1.2  # give a reading up after this long (STALE shows from 1.5 s)
+LINK_DEAD_AFTER = 10.0  # nothing at all back for this long: reconnect
+TICK = 0.25  # the ticker's period: STALE appears within STALE_AFTER + TICK
+GUARD_HOTKEY = "meetcast.guard.on"  # registered by the guard inside OBS while it is on
+GUARD_KEY = "meetcast_guard"  # in the BRB message's settings: the guard's switch counter
 
 
 class Recorder:
@@ -99,7 +85,7 @@ class Recorder:
         with self._lock:
             if self._fh is None:
                 return
-            self._fh.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+            self._fh.write(dumps(obj) + "\n")
             self._fh.flush()
 
     def close(self) -> None:
@@ -109,72 +95,79 @@ class Recorder:
                 self._fh = None
 
 
-def sample_record(s: Snapshot) -> dict[str, Any]:
-    """The JSONL line for one sample (also what ``watch --json`` prints)."""
-    hh = s.health
-    return {
-        "type": "sample", "t": round(s.t, 3), "wall": round(s.wall, 3),
-        "connected": s.connected, "active": s.sample.active, "state": hh.state,
-        "kbps": None if hh.kbps is None else round(hh.kbps, 1),
-        "drops": asdict(hh.drops), "totals": asdict(s.totals),
-        "congestion": round(s.sample.congestion, 4), "cpu": round(s.sample.cpu, 2),
-        "fps": round(s.sample.fps, 2), "scene": s.scene, "mic_muted": s.mic_muted,
-        "reasons": list(hh.reasons), "poll_ms": round(s.poll_ms, 2),
-        "live_s": round(s.live_s, 1),
-    }
+def _reply(replies: list[dict[str, Any]], i: int | None) -> dict[str, Any] | None:
+    """The responseData of request ``i`` of a batch, None if it failed or was not asked."""
+    if i is None or i >= len(replies):
+        return None
+    r = replies[i]
+    if not (r.get("requestStatus") or {}).get("result"):
+        return None
+    return r.get("responseData") or {}
 
 
 class Session:
     """Open with :meth:`open` (raises a one-line ObsError when OBS is not there at all), then
-    :meth:`start` the poller; listeners get every Snapshot and Event from the poller thread."""
+    :meth:`start` the threads. Listeners: ``on_view`` (views for screens), ``on_event``
+    (events), ``on_line`` (the record's lines, for ``--json``); called from the session's
+    threads, so they must be quick and never raise."""
 
     def __init__(self, conn: Connection, config: dict | None = None,
                  interval: float = POLL_INTERVAL,
                  record: Path | None = None,
-                 connect: Callable[[Connection], ObsLink] = ObsLink) -> None:
+                 connect: Callable[[Connection], ObsLink] = ObsLink,
+                 clock: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], float] = time.time) -> None:
         config = config or {}
         self.conn = conn
         self.interval = interval
-        self.monitor = HealthMonitor(health_config(config))
-        self.auto_brb = AutoBrb(auto_brb_config(config), brb_scene=SCENE_BRB,
-                                   show_scenes=SHOW_SCENES)
+        self._clock, self._wall = clock, wall
+        self._t0 = clock()
+        self.engine = Engine(health_config(config), auto_brb_config(config), start=self._t0,
+                             role=AUTO, brb_scene=SCENE_BRB, zoom_scene=SCENE_ZOOM,
+                             show_scenes=SHOW_SCENES)
         self.recorder = Recorder(record) if record else None
         self._connect = connect
         self._link: ObsLink | None = None
         self._link_lock = threading.Lock()
+        self._lock = threading.RLock()  # every call into the engine
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._t0 = time.monotonic()
-        self._totals = Drops()
-        self._scene: str | None = None
-        self._scenes: list[str] = []
-        self._pending: tuple[str, float] | None = None  # (scene we asked for, until when)
+        self._threads: list[threading.Thread] = []
         self._mic_ok = True
-        self._mic: bool | None = None  # the microphone's mute as last asked
-        self._slow_at = float("-inf")  # when the scene and microphone were last asked
-        self._attempt = 0
+        self._picture_ok = True
+        self._slow_at = float("-inf")  # when the once-a-second items were last asked
+        self._guard_at = float("-inf")
+        self._delays: Iterator[float] = backoff()
         self._auth_failures = 0
         self._next_attempt = 0.0
         self._lost_at: float | None = None
+        self._heard_at = self._t0  # the last time anything came back from OBS
+        self._stale_line_at = float("-inf")
         self.fatal: str | None = None
-        self.on_snapshot: list[Callable[[Snapshot], None]] = []
+        self.header: dict[str, Any] | None = None  # the record's first line, once open
+        self.on_view: list[Callable[[View], None]] = []
         self.on_event: list[Callable[[Event], None]] = []
-        self.last: Snapshot | None = None
+        self.on_line: list[Callable[[dict[str, Any]], None]] = []
 
     # -- connection ---------------------------------------------------------------------
     def open(self) -> Session:
         self._link = self._connect(self.conn)
-        if self.recorder:
-            self.recorder.write({"type": "session", "t": 0.0, "wall": round(time.time(), 3),
-                                 "obs": str(self.conn), "interval": self.interval})
+        self._heard_at = self._clock()
+        self.header = session_line(self._wall(), str(self.conn), self.interval)
+        self._line(self.header)
         return self
 
     @property
     def connected(self) -> bool:
         return self._link is not None
 
+    @property
+    def last(self) -> View | None:
+        """The newest view, aged to now (STALE when no reading has come for a while)."""
+        with self._lock:
+            return self.engine.view(self._clock())
+
     def elapsed(self) -> float:
-        return time.monotonic() - self._t0
+        return self._clock() - self._t0
 
     def _drop_link(self, why: str) -> None:
         with self._link_lock:
@@ -182,43 +175,48 @@ class Session:
         if link is None:
             return
         link.close()
-        self._lost_at = time.monotonic()
-        self._attempt = 0
-        self._next_attempt = self._lost_at + BACKOFF[0]
-        self._emit("lost", f"lost OBS at {self.conn} ({why}); reconnecting…")
+        now = self._clock()
+        self._lost_at = now
+        self._delays = backoff()
+        self._next_attempt = now + next(self._delays)
+        with self._lock:
+            ev = self.engine.lost(now, f"lost OBS at {self.conn} ({why}); reconnecting…")
+        self._emit(ev)
 
     def _reconnect(self) -> None:
-        now = time.monotonic()
+        now = self._clock()
         if now < self._next_attempt:
             return
         try:
             link = self._connect(self.conn)
         except AuthFailed as exc:
             # A password that OBS now refuses will not start working by retrying. But an OBS
-            # in the middle of shutting down or starting up can also drop the handshake,
-            # which obsws-python reports the same way: believe it after a few in a row.
+            # in the middle of shutting down or starting up can also drop the handshake:
+            # believe it after a few in a row.
             self._auth_failures += 1
             if self._auth_failures >= AUTH_RETRIES:
                 self.fatal = str(exc)
-                self._emit("fatal", str(exc))
+                with self._lock:
+                    ev = self.engine.note(now, "fatal", str(exc))
+                self._emit(ev)
                 self._stop.set()
                 return
-            self._attempt += 1
-            self._next_attempt = now + BACKOFF[min(self._attempt, len(BACKOFF) - 1)]
+            self._next_attempt = self._clock() + next(self._delays)
             return
         except ObsError:
             self._auth_failures = 0
-            self._attempt += 1
-            delay = BACKOFF[min(self._attempt, len(BACKOFF) - 1)]
-            self._next_attempt = now + delay
+            self._next_attempt = self._clock() + next(self._delays)
             return
         self._auth_failures = 0
         with self._link_lock:
             self._link = link
+        self._heard_at = now = self._clock()
         away = now - (self._lost_at or now)
-        self._mic_ok = True
-        self._slow_at = float("-inf")  # ask for the scene and microphone at once
-        self._emit("back", f"reconnected to OBS at {self.conn} after {away:.1f} s")
+        self._mic_ok = self._picture_ok = True
+        self._slow_at = self._guard_at = float("-inf")  # ask for everything at once
+        with self._lock:
+            ev = self.engine.back(now, f"reconnected to OBS at {self.conn} after {away:.1f} s")
+        self._emit(ev)
 
     def call(self, request: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
         """One request on the session's link, from any thread. NotConnected while OBS is
@@ -227,161 +225,249 @@ class Session:
         if link is None:
             raise NotConnected(f"not connected to OBS at {self.conn} (reconnecting)")
         try:
-            return link.call(request, data)
+            out = link.call(request, data)
         except NotConnected as exc:
             self._drop_link(str(exc).split("(")[-1].rstrip(")"))
             raise
+        self._heard_at = self._clock()
+        return out
 
     # -- actions ------------------------------------------------------------------------
-    def switch(self, scene: str, by: str = "hand") -> float:
+    def switch(self, scene: str, by: str = HAND, decision: Decision | None = None) -> float:
         """Put ``scene`` on program and record who asked. Returns ``time.perf_counter()`` at
         the moment OBS confirmed (the bookkeeping after it does not delay the switch)."""
-        previous = self._scene
-        self.call("SetCurrentProgramScene", {"sceneName": scene})
+        with self._lock:
+            self.engine.asked(self._clock(), scene, by)
+        try:
+            self.call("SetCurrentProgramScene", {"sceneName": scene})
+        except ObsError as exc:
+            with self._lock:
+                events = self.engine.failed(self._clock(), scene, str(exc), decision)
+            self._emit(*events)
+            raise
         confirmed = time.perf_counter()
-        # OBS may report the old scene until a transition ends: trust our switch for a moment.
-        self._pending = (scene, time.monotonic() + 2.0)
-        self._note_scene(scene, previous, by)
+        with self._lock:
+            events = self.engine.confirmed(self._clock(), scene, decision)
+        self._emit(*events)
         return confirmed
 
-    def set_mute(self, muted: bool) -> None:
-        """Mute or unmute the microphone; the next sample shows it without waiting for the
+    def set_mute(self, muted: bool, by: str = HAND) -> None:
+        """Mute or unmute the microphone; recorded, and shown without waiting for the
         once-a-second ask."""
         self.call("SetInputMute", {"inputName": MIC_SOURCE, "inputMuted": muted})
-        self._mic = muted
-
-    def _note_scene(self, scene: str | None, previous: str | None, by: str) -> None:
-        if scene == self._scene and by == "obs":
-            return
-        self._scene = scene
-        if scene == previous:
-            return
-        how = {"hand": "switched here", "auto": "switched automatically",
-               "obs": "switched in OBS"}.get(by, by)
-        text = (f"on program: “{shown(scene)}”" if previous is None
-                else f"scene “{shown(scene)}” ({how})")
-        self._emit("scene", text, {"scene": scene, "from": previous, "by": by})
+        with self._lock:
+            ev = self.engine.muted(self._clock(), muted, by)
+        self._emit(ev)
 
     # -- polling ------------------------------------------------------------------------
-    def poll(self) -> Snapshot:
-        """One sample: stream status, stats, scene; reconnects instead of raising."""
+    def _requests(self, now: float) -> tuple[list[tuple[str, dict | None]], dict[str, int]]:
+        """This poll's batch and where each optional answer sits in it."""
+        reqs: list[tuple[str, dict | None]] = [("GetStreamStatus", None), ("GetStats", None)]
+        at: dict[str, int] = {}
+
+        def add(key: str, request: str, data: dict | None = None) -> None:
+            at[key] = len(reqs)
+            reqs.append((request, data))
+
+        if now - self._slow_at >= SLOW_POLL * 0.95 or self.engine.switch_pending:
+            self._slow_at = now
+            add("scenes", "GetSceneList")
+            if self._mic_ok:
+                add("mic", "GetInputMute", {"inputName": MIC_SOURCE})
+            if self._picture_ok:
+                w, h = pic.SAMPLE_SIZE
+                add("picture", "GetSourceScreenshot",
+                    {"sourceName": SOURCE_ZOOM_CAPTURE, "imageFormat": "bmp",
+                     "imageWidth": w, "imageHeight": h})
+            add("marker", "GetInputSettings", {"inputName": SOURCE_BRB_MESSAGE})
+        if now - self._guard_at >= GUARD_POLL * 0.95:
+            self._guard_at = now
+            add("hotkeys", "GetHotkeyList")
+        return reqs, at
+
+    def poll(self) -> View | None:
+        """One reading: one round trip; reconnects instead of raising."""
         if self._link is None and not self.fatal:
             self._reconnect()
-        now = time.monotonic()
-        t0 = time.perf_counter()
-        sample = Sample.disconnected(now)
-        mic: bool | None = None
-        live_s = 0.0
-        if self._link is not None:
-            try:
-                stream = self.call("GetStreamStatus")
-                stats = self.call("GetStats")
-                sample = Sample.from_obs(now, stream, stats)
-                live_s = float(stream.get("outputDuration") or 0) / 1000
-                if now - self._slow_at >= SLOW_POLL * 0.95 or self._pending:
-                    self._slow_at = now
-                    self._poll_scene_and_mic(now)
-                mic = self._mic
-            except (NotConnected, NotReady):
-                # NotReady: connected, but OBS has been starting up, switching collection or
-                # shutting down for longer than the link asks again; not an error to report,
-                # and no figures to show.
-                sample = Sample.disconnected(now)
-            except ObsError as exc:
-                self._emit("error", str(exc))
-        poll_ms = (time.perf_counter() - t0) * 1000
-        health = self.monitor.update(sample)
-        self._totals = self._totals + health.drops
-        snap = Snapshot(t=now - self._t0, wall=time.time(), connected=sample.connected,
-                        sample=sample, health=health, scene=self._scene if sample.connected
-                        else None, scenes=list(self._scenes), mic_muted=mic,
-                        totals=self._totals, poll_ms=poll_ms, live_s=live_s)
-        self.last = snap
-        if self.recorder:
-            self.recorder.write(sample_record(snap))
-        for cb in self.on_snapshot:
-            cb(snap)
-        self._auto_brb(snap)
-        return snap
-
-    def _poll_scene_and_mic(self, now: float) -> None:
-        """The program scene (noting a change made elsewhere) and the microphone's mute."""
-        scene_list = self.call("GetSceneList")
-        scene = scene_list.get("currentProgramSceneName")
-        self._scenes = dock_order(scene_list)
-        pending = self._pending
-        if pending and (scene == pending[0] or now > pending[1]):
-            self._pending = pending = None
-        if scene != self._scene and pending is None:
-            self._note_scene(scene, self._scene, "obs")
-        self._mic = None
-        if self._mic_ok:
-            try:
-                self._mic = bool(self.call("GetInputMute", {"inputName": MIC_SOURCE})
-                                 .get("inputMuted"))
-            except (NotConnected, NotReady):
-                raise
-            except ObsError:
-                self._mic_ok = False  # no such input in this collection
-
-    def _auto_brb(self, snap: Snapshot) -> None:
-        decision = self.auto_brb.decide(snap.health, snap.scene)
-        want = decision.scene if decision else None
-        if not want or snap.scene is None:
-            return
+        link = self._link
+        asked = self._clock()
+        if link is None:
+            return self._read(Reading(Sample.disconnected(asked)))
+        reqs, at = self._requests(asked)
         try:
-            self.switch(want, by="auto")
+            replies = link.batch(reqs, timeout=POLL_TIMEOUT)
+        except Slow:
+            # No answer in time: the ticker turns the screen STALE; the connection stays
+            # (a late reply is discarded by id) unless nothing has come back for long.
+            self._slow_at = min(self._slow_at, asked - SLOW_POLL)  # ask the rest next time
+            if self._clock() - self._heard_at >= LINK_DEAD_AFTER:
+                self._drop_link(f"no answer for {LINK_DEAD_AFTER:.0f} s")
+            return None
+        except NotReady:
+            # Connected, but OBS is starting up, switching collection or shutting down:
+            # not an error to report, and no figures to show.
+            return self._read(Reading(Sample.disconnected(asked)))
+        except NotConnected as exc:
+            self._drop_link(str(exc).split("(")[-1].rstrip(")"))
+            return self._read(Reading(Sample.disconnected(asked)))
         except ObsError as exc:
-            self.auto_brb.forget()
-            self._emit("error", f"automatic switch to “{want}” failed: {exc}")
-            return
-        self.auto_brb.switched(snap.scene, want)
-        why = "; ".join(snap.health.reasons) or "stream healthy again"
-        self._emit("auto", f"switched to “{want}” automatically ({why})", {"scene": want})
+            with self._lock:
+                ev = self.engine.note(self._clock(), "error", str(exc))
+            self._emit(ev)
+            return None
+        self._heard_at = got = self._clock()
+        stream, stats = _reply(replies, 0), _reply(replies, 1)
+        if stream is None or stats is None:
+            return self._read(Reading(Sample.disconnected(asked)))
+        return self._read(self._reading(Sample.from_obs(asked, stream, stats, got - asked),
+                                        replies, at))
 
-    def _emit(self, kind: str, text: str, data: dict[str, Any] | None = None) -> None:
-        ev = Event(self.elapsed(), kind, text, data or {})
+    def _reading(self, sample: Sample, replies: list[dict[str, Any]],
+                 at: dict[str, int]) -> Reading:
+        scene = scenes = mic = picture = mark = None
+        scene_list = _reply(replies, at.get("scenes"))
+        if scene_list is not None:
+            scene = scene_list.get("currentProgramSceneName")
+            scenes = tuple(dock_order(scene_list))
+        if "mic" in at:
+            got = _reply(replies, at["mic"])
+            if got is None:
+                self._mic_ok = False  # no such input in this collection
+            else:
+                mic = bool(got.get("inputMuted"))
+        if "picture" in at:
+            shot = _reply(replies, at["picture"])
+            if shot is None:
+                # No Zoom capture in this collection (or it cannot render): not asked again
+                # until the next reconnect, and nothing shown.
+                self._picture_ok = False
+            else:
+                picture = self._picture(shot)
+        marker = _reply(replies, at.get("marker"))
+        hotkeys = _reply(replies, at.get("hotkeys"))
+        if hotkeys is not None or marker is not None:
+            on = (GUARD_HOTKEY in (hotkeys.get("hotkeys") or []) if hotkeys is not None
+                  else self.engine.guard_on)
+            state = ((marker or {}).get("inputSettings") or {}).get(GUARD_KEY) or {}
+            if on is not None:
+                mark = GuardMark(bool(on), int(state.get("switches") or 0),
+                                 state.get("scene"))
+        return Reading(sample, scene=scene, scenes=scenes, mic_muted=mic, picture=picture,
+                       guard=mark)
+
+    @staticmethod
+    def _picture(shot: dict[str, Any]) -> str | None:
+        """The reading of a 32x18 screenshot. obs-websocket renders a source with no size
+        (window closed or minimised) as an empty image, so both faults read as FLAT here;
+        the guard inside OBS can tell them apart."""
+        data = str(shot.get("imageData") or "")
+        try:
+            span = bmp_luma_span(base64.b64decode(data.split(",", 1)[-1]))
+        except ValueError:
+            return None  # not a picture we can read: say nothing rather than guess
+        return pic.classify(1, 1, span)
+
+    def _read(self, reading: Reading) -> View:
+        with self._lock:
+            out = self.engine.read(reading, self._clock(), self._wall())
+        self._line(out.view.record())
+        self._emit(*out.events)
+        self._show(out.view)
+        if out.switch is not None:
+            self._auto_switch(out.switch)
+        return out.view
+
+    def _auto_switch(self, decision: Decision) -> None:
+        with contextlib.suppress(ObsError):  # failed() recorded why
+            self.switch(decision.scene, by=AUTO, decision=decision)
+
+    # -- out ----------------------------------------------------------------------------
+    def _line(self, line: dict[str, Any]) -> None:
         if self.recorder:
-            rec = {"type": "scene" if kind == "scene" else "event", "t": round(ev.t, 3),
-                   "wall": round(time.time(), 3), "kind": kind, "text": text, **ev.data}
-            self.recorder.write(rec)
-        for cb in self.on_event:
+            self.recorder.write(line)
+        for cb in self.on_line:
             with contextlib.suppress(Exception):  # a broken listener must not stop polling
-                cb(ev)
+                cb(line)
 
-    # -- the poller thread --------------------------------------------------------------
+    def _emit(self, *events: Event) -> None:
+        for ev in events:
+            self._line(ev.line(self._wall()))
+            for cb in self.on_event:
+                with contextlib.suppress(Exception):
+                    cb(ev)
+
+    def _show(self, view: View) -> None:
+        for cb in self.on_view:
+            with contextlib.suppress(Exception):
+                cb(view)
+
+    def tick(self) -> None:
+        """Age the view: STALE events, and while STALE one sample line and one view a
+        second, so every screen says it instead of showing the last OK."""
+        now = self._clock()
+        with self._lock:
+            view, events = self.engine.tick(now)
+        self._emit(*events)
+        if view is None or not view.stale:
+            return
+        if now - self._stale_line_at >= SLOW_POLL * 0.95:
+            self._stale_line_at = now
+            self._line(view.record())
+        self._show(view)
+
+    # -- threads ------------------------------------------------------------------------
     def run(self, seconds: float = 0.0) -> None:
         """Poll every ``interval`` until :meth:`stop` (or ``seconds`` pass, if given)."""
-        deadline = time.monotonic() + seconds if seconds else None
-        next_tick = time.monotonic()
+        deadline = self._clock() + seconds if seconds else None
+        next_poll = self._clock()
         while not self._stop.is_set():
             try:
                 self.poll()
             except Exception as exc:  # never let the poller die silently
-                self._emit("error", f"poll failed: {type(exc).__name__}: {exc}")
-            next_tick += self.interval
-            now = time.monotonic()
-            if next_tick < now:  # fell behind (a slow reconnect): do not burst to catch up
-                next_tick = now + self.interval
-            if deadline is not None and next_tick > deadline:
+                with self._lock:
+                    ev = self.engine.note(self._clock(), "error",
+                                          f"poll failed: {type(exc).__name__}: {shown(exc)}")
+                self._emit(ev)
+            next_poll += self.interval
+            now = self._clock()
+            if next_poll < now:  # fell behind (a slow reply): do not burst to catch up
+                next_poll = now + (0.0 if self._link is None else self.interval / 4)
+            if deadline is not None and next_poll > deadline:
                 self._stop.wait(max(0.0, deadline - now))
                 break
-            self._stop.wait(next_tick - now)
+            self._stop.wait(next_poll - now)
+        self._stop.set()
+
+    def _tick_loop(self) -> None:
+        while not self._stop.wait(TICK):
+            with contextlib.suppress(Exception):
+                self.tick()
 
     def start(self, seconds: float = 0.0) -> Session:
-        self._thread = threading.Thread(target=self.run, args=(seconds,), name="meetcast-poll",
-                                        daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self.run, args=(seconds,), name="meetcast-poll",
+                             daemon=True),
+            threading.Thread(target=self._tick_loop, name="meetcast-tick", daemon=True)]
+        for th in self._threads:
+            th.start()
         return self
 
+    def run_here(self, seconds: float = 0.0) -> None:
+        """Poll on the calling thread (the ticker still runs beside it)."""
+        ticker = threading.Thread(target=self._tick_loop, name="meetcast-tick", daemon=True)
+        self._threads = [ticker]
+        ticker.start()
+        self.run(seconds)
+
     def request_stop(self) -> None:
-        """Ask the poller to end after this poll (safe from any thread, even its own)."""
+        """Ask the threads to end (safe from any thread, even their own)."""
         self._stop.set()
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread and self._thread is not threading.current_thread():
-            self._thread.join(timeout=10)
+        for th in self._threads:
+            if th is not threading.current_thread():
+                th.join(timeout=10)
         with self._link_lock:
             link, self._link = self._link, None
         if link is not None:

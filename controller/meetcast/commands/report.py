@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from meetcast_core.printable import shown
+from meetcast_core.stream import record
 
 from ..errors import BadInput
 from .common import print_json
@@ -65,9 +66,10 @@ def load(path: Path) -> tuple[list[dict], list[dict]]:
             raise BadRecord(f"{path}:{n}: not a meetcast session record (bad JSON)") from None
         if not isinstance(obj, dict):
             raise BadRecord(f"{path}:{n}: not a meetcast session record")
-        if obj.get("type") == "sample":
+        obj = record.upgrade(obj)  # any version of the record, read as the current one
+        if obj.get("type") == record.SAMPLE:
             samples.append(obj)
-        elif obj.get("type") == "scene":
+        elif obj.get("type") == record.EVENT and obj.get("kind") == "scene":
             scenes.append(obj)
     if not samples:
         raise BadRecord(f"{path}: no samples in it (is it a meetcast watch record?)")
@@ -81,7 +83,7 @@ def summarise(samples: list[dict], scenes: list[dict]) -> dict[str, Any]:
     dt = [b["t"] - a["t"] for a, b in itertools.pairwise(samples)] or [0.0]
     time_in: dict[str, float] = {}
     for s, d in zip(samples, [*dt, dt[-1]], strict=False):
-        time_in[s["state"]] = time_in.get(s["state"], 0.0) + d
+        time_in[s["health"]] = time_in.get(s["health"], 0.0) + d
     last = samples[-1].get("totals", {})
     return {"seconds": round(samples[-1]["t"] - samples[0]["t"], 1), "samples": len(samples),
             "kbps": {k: None if v is None else round(v, 1)
@@ -117,8 +119,8 @@ def draw(samples: list[dict], scenes: list[dict], out: Path, title: str) -> None
     raw = np.array([np.nan if v is None else v for v in kb])
     fig, (ax1, ax2, ax3) = plt.subplots(3, 1, figsize=(12, 7), sharex=True,
                                         gridspec_kw={"height_ratios": [3, 2, 1]})
-    colours = {"LOW": "#f5d76e", "OFFLINE": "#f1948a"}
-    for state, i, j in spells([s["state"] for s in samples]):  # health as background bands
+    colours = {"LOW": "#f5d76e", "OFFLINE": "#f1948a", "STALE": "#d5d8dc"}
+    for state, i, j in spells([s["health"] for s in samples]):  # health as background bands
         end = t[min(j, len(t) - 1)]  # until the next sample; a last spell to the end
         if state in colours and end > t[i]:
             for ax in (ax1, ax2, ax3):

@@ -5,7 +5,6 @@ Every sample and scene change also goes to a JSONL session record (``meetcast re
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +14,9 @@ from meetcast_core.printable import shown
 from .common import connection_from
 
 if TYPE_CHECKING:  # imported where used: `meetcast --help` loads every command module
-    from ..session import Event, Session, Snapshot
+    from meetcast_core.stream.engine import Event, View
+
+    from ..session import Session
     from ..settings import WatchSettings
 
 
@@ -60,44 +61,59 @@ def make_session(args: argparse.Namespace) -> tuple[Session, WatchSettings]:
     return session.open(), settings
 
 
-def line(s: Snapshot) -> str:
+def line(v: View) -> str:
+    """One plain line for a person. Figures only when they were measured: OFFLINE says why
+    instead, and STALE says how old the figures are."""
     from ..settings import hms
 
-    h = s.health
+    h = v.health
+    state = v.state
+    if not v.connected or state == "OFFLINE":
+        why = "; ".join(h.reasons) or "not streaming"
+        scene = f"  scene “{shown(v.scene)}”" if v.scene else ""
+        return f"{hms(v.t + v.age)} OFFLINE ({why}){scene}"
     rate = "   — kbps" if h.kbps is None else f"{h.kbps:5.0f} kbps"
-    d = s.totals
-    return (f"{hms(s.t)} {h.state:<7} {rate}  congestion {s.sample.congestion:.2f}  "
+    d = v.totals
+    old = f" (figures {v.age:.1f} s old)" if state == "STALE" else ""
+    pic = f"  {v.picture.text(v.t + v.age)}" if v.picture and v.picture.lost else ""
+    return (f"{hms(v.t + v.age)} {state:<7} {rate}  congestion {v.sample.congestion:.2f}  "
             f"dropped net {d.network} enc {d.encoder} render {d.render}  "
-            f"CPU {s.sample.cpu:.1f}%  {s.sample.fps:.1f} fps  scene “{shown(s.scene or '—')}”")
+            f"CPU {v.sample.cpu:.1f}%  {v.sample.fps:.1f} fps  "
+            f"scene “{shown(v.scene or '—')}”{pic}{old}")
 
 
 def run_lines(session: Session, seconds: float, as_json: bool) -> int:
-    from ..session import sample_record
+    from meetcast_core.stream.record import dumps
 
-    printed: Snapshot | None = None  # the last line printed for a person
+    printed: View | None = None  # the last line printed for a person
 
-    def on_snap(s: Snapshot) -> None:
-        nonlocal printed
-        try:
-            if as_json:  # programs get every sample; a person a line a second, or news
-                print(json.dumps(sample_record(s), ensure_ascii=False), flush=True)
-            elif s.due_after(printed):
-                printed = s
-                print(line(s), flush=True)
+    def on_line(obj: dict) -> None:
+        try:  # programs get every line of the record, exactly as the record file has it
+            print(dumps(obj), flush=True)
         except BrokenPipeError:  # `meetcast watch --json | head`: the reader is gone
             session.request_stop()
 
-    def on_event(ev: Event) -> None:
-        if as_json:
-            print(json.dumps({"type": "event", "t": round(ev.t, 3), "kind": ev.kind,
-                              "text": ev.text, **ev.data}, ensure_ascii=False), flush=True)
-        else:
-            print(f"meetcast: {ev.text}", file=sys.stderr, flush=True)
+    def on_view(v: View) -> None:
+        nonlocal printed
+        try:
+            if v.due_after(printed):  # a person gets a line a second, or news at once
+                printed = v
+                print(line(v), flush=True)
+        except BrokenPipeError:
+            session.request_stop()
 
-    session.on_snapshot.append(on_snap)
-    session.on_event.append(on_event)
+    def on_event(ev: Event) -> None:
+        print(f"meetcast: {shown(ev.text)}", file=sys.stderr, flush=True)
+
+    if as_json:
+        if session.header:  # written when the session opened, before anyone listened
+            on_line(session.header)
+        session.on_line.append(on_line)
+    else:
+        session.on_view.append(on_view)
+        session.on_event.append(on_event)
     try:
-        session.run(seconds)
+        session.run_here(seconds)
     except KeyboardInterrupt:
         pass
     finally:

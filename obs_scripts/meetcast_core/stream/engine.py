@@ -243,6 +243,11 @@ class Engine:
         self.tracker.guard_switched(mark.switches, mark.scene)
 
     # -- switches -----------------------------------------------------------------------
+    @property
+    def switch_pending(self) -> bool:
+        """A switch was asked and no reading has shown it yet (read the scene soon)."""
+        return self.tracker.pending
+
     def asked(self, now: float, scene: str, by: str = HAND) -> None:
         """A switch to ``scene`` is about to be sent (by hand, or a Decision being done)."""
         self.tracker.asked(now, scene, by)

@@ -57,6 +57,10 @@ class SceneTracker:
         self._guard_seen: int | None = None  # the guard's switch counter last seen
         self._guard_scene: str | None = None
 
+    @property
+    def pending(self) -> bool:
+        return self._asked is not None
+
     def asked(self, t: float, scene: str, by: str) -> None:
         """We are about to ask OBS for ``scene`` (call before sending)."""
         self._asked = _Asked(scene, by, t + TRANSITION_GRACE)
