@@ -155,28 +155,46 @@ def test_settings_from_a_chain() -> None:
 
 
 def limited(lev: Leveller, pre_levels: list[float], reads_db: float, peaks_at_ceiling: bool,
-            s: Settings) -> list[float]:
+            s: Settings, every: int = 1) -> list[float]:
     """Feed speech as it reads after the limiter: its RMS at ``reads_db`` above the target
-    (what the meter shows), every block's peak at the ceiling or well below it."""
+    (what the meter shows), the peak of every ``every``-th block at the ceiling (the others,
+    or all without ``peaks_at_ceiling``, well below it)."""
     gains = []
     for i in range(0, len(pre_levels), BLOCKS):
         applied = lev.gain_db
         chunk = pre_levels[i:i + BLOCKS]
         rms = [x - max(chunk) + s.target_rms_dbfs + reads_db for x in chunk]
-        peaks = [s.ceiling_dbfs if peaks_at_ceiling else s.ceiling_dbfs - 10.0] * len(chunk)
+        peaks = [s.ceiling_dbfs if peaks_at_ceiling and (i + k) % every == 0
+                 else s.ceiling_dbfs - 10.0 for k in range(len(chunk))]
         gains.append(lev.feed(rms, TICK, applied, peaks_dbfs=peaks))
     return gains
 
 
 def test_a_levelled_voice_with_high_peaks_is_not_squashed() -> None:
-    """At -16 LUFS espeak-ng's peaks stand 15-21 dB above its loudness: the limiter works on
-    many of them, but the voice reads at the target. That is not a reason to back off."""
+    """At -16 LUFS espeak-ng's peaks stand 15-22 dB above its loudness: the limiter works on
+    many of them (up to 57 % of the 10 ms blocks of a second of speech peaked within 4 dB of
+    the ceiling, measured on the bench's voices), but the voice reads at the target. That is
+    not a reason to back off."""
     s = Settings(ceiling_dbfs=-2.5)
     lev = Leveller(s)
     run(lev, speech(-40.0, 6.0))
     before = lev.gain_db
-    gains = limited(lev, speech(-40.0, 4.0, seed=7), 0.0, True, s)
+    gains = limited(lev, speech(-40.0, 4.0, seed=7), 0.0, True, s, every=2)
     assert min(gains) > before - 1.5, (before, min(gains))
+
+
+def test_a_second_at_the_ceiling_steps_down_whatever_it_reads() -> None:
+    """A speaker 12 dB or more too loud peaks near the ceiling in 63-80 % of a second's blocks
+    while the limiter flattens its reading to the target or barely above (measured on the
+    bench's voices through OBS's limiter): nearly a whole second at the ceiling is a step
+    down, even at a reading of the target."""
+    s = Settings(ceiling_dbfs=-2.5)
+    lev = Leveller(s)
+    run(lev, speech(-40.0, 6.0))
+    before = lev.gain_db
+    gains = limited(lev, speech(-40.0, 2.0, seed=7), 0.0, True, s)
+    first = next(i for i, g in enumerate(gains) if g < before - 5.0)
+    assert first * TICK <= s.squash_window_s + 0.3, gains
 
 
 def test_a_squashed_speaker_is_stepped_down_at_once() -> None:

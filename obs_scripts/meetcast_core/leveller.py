@@ -55,8 +55,16 @@ What it does, block by block (levels *before* this gain and the fader):
   recent speech (``squashed_share``) reaches the ceiling AND reads ``squashed_above_db`` above
   the target, for ``squash_s``, the level is taken to be ``squash_step_db`` above what the
   applied gain was set for — a step down — and again once the short window has refilled,
-  until the limiter lets go. In OBS this catches a louder speaker after a quiet one only part
-  of the time (docs/audio-chain.md, "Measured").
+  until the limiter lets go. That reading saturates: after OBS's limiter at -2.5 dBFS a speaker
+  24 dB too loud reads +1..+4 dB, about what a levelled peaky voice reads (measured on the
+  bench's recordings, bench/listen/sim.py), so two more rules, both from the replay:
+  - **A second at the ceiling.** When ``squash_window_share`` of the last ``squash_window_s``
+    of speech peaked within ``squash_margin_db`` of the ceiling, the gain steps down too,
+    whatever the reading (then judged again on half a window). A levelled voice did that on at
+    most 57 % of a second's 10 ms blocks, one 12 dB or more too loud on 63-80 %.
+  - **Limited blocks cannot pull the level down.** A block the limiter took the top off was at
+    least as loud as it reads; below the level it counts as the level. Before, after a step
+    down the still-squashed blocks read low and undid the step within a tick.
 """
 
 from __future__ import annotations
@@ -104,6 +112,9 @@ class Settings:
     squashed_above_db: float = 2.0  # ... and reading this far above the target: squashed
     squash_s: float = 0.25  # ... for this much speech (a loud phrase is shorter): the gain
     squash_step_db: float = 10.0  # ... steps down by this much (again once the window refilled)
+    squash_window_s: float = 1.0  # and over this much speech ...
+    squash_margin_db: float = 4.0  # ... blocks peaking within this of the ceiling ...
+    squash_window_share: float = 0.65  # ... this often: squashed too, whatever the reading
 
     @property
     def target_rms_dbfs(self) -> float:
@@ -160,6 +171,10 @@ class Leveller:
         self._acquire_s = 0.0  # ... and that speech time
         self._pause_s = 0.0  # time since the last speech block
         self._squash_s = 0.0  # speech time the limiter has been squashing it
+        # the last squash_window_s of speech: (seconds, peaked near the ceiling)
+        self._win: deque[tuple[float, bool]] = deque()
+        self._win_s = self._win_near_s = 0.0
+        self._stepped = False  # the last restart was a squash step: judge on half a window
 
     @property
     def target_gain_db(self) -> float:
@@ -189,12 +204,14 @@ class Leveller:
         peaks = list(peaks_dbfs) if peaks_dbfs is not None else [-math.inf] * len(levels)
         if muted or fader_db < self.s.min_fader_db or dt <= 0:
             return self.gain_db  # nobody hears it, and what it hears is no guide: hold
-        limit_at = self.s.ceiling_dbfs - self.s.ceiling_margin_db + fader_db
+        ceiling = self.s.ceiling_dbfs + fader_db
         if levels:
             block_s = dt / len(levels)
             for level, peak in zip(levels, peaks, strict=False):
-                self._block(level - applied_gain_db - fader_db, block_s, peak >= limit_at,
-                            applied_gain_db)
+                headroom = ceiling - peak if peak == peak else math.inf  # NaN: not limited
+                self._block(level - applied_gain_db - fader_db, block_s,
+                            headroom <= self.s.ceiling_margin_db, applied_gain_db,
+                            near=headroom <= self.s.squash_margin_db)
         t = min(dt, MAX_STEP_S)  # a late tick is no excuse to jump
         want = self.target_gain_db - self.gain_db
         far = abs(want) > self.s.far_db
@@ -245,8 +262,29 @@ class Leveller:
             self._short_limited_s -= t if lim else 0.0
         self.short_db = 10.0 * math.log10(max(self._short_p, 1e-30) / self._short_s)
 
+    def _push_window(self, block_s: float, near: bool) -> None:
+        """The longer view of the limiter: how much of the last ``squash_window_s`` of speech
+        peaked near the ceiling. A levelled voice does so now and then (on 1 s of espeak-ng
+        speech at the target, at most 57 % of the 10 ms blocks peaked within 4 dB of it; a
+        Japanese or klatt voice as often as an English one); one 12 dB or more too loud
+        does so nearly all the time (63-80 %), whatever its level then reads."""
+        self._win.append((block_s, near))
+        self._win_s += block_s
+        self._win_near_s += block_s if near else 0.0
+        while len(self._win) > 1 and self._win_s - self._win[0][0] >= self.s.squash_window_s:
+            t, n = self._win.popleft()
+            self._win_s -= t
+            self._win_near_s -= t if n else 0.0
+
+    def _squashed_long(self) -> bool:
+        """Most of the last second of speech (half a second right after a step down) peaked
+        near the ceiling: the gain is too high, however flat the limiter made the reading."""
+        need = self.s.squash_window_s / (2.0 if self._stepped else 1.0)
+        return (self._win_s >= need - 1e-9
+                and self._win_near_s >= self.s.squash_window_share * self._win_s)
+
     def _block(self, pre_db: float, block_s: float, limited: bool = False,
-               applied_gain_db: float = 0.0) -> None:
+               applied_gain_db: float = 0.0, near: bool = False) -> None:
         s = self.s
         pre_db = pre_db if pre_db > SILENCE_DBFS else SILENCE_DBFS  # -inf and NaN too
         self._track_floor(pre_db, block_s)
@@ -263,17 +301,25 @@ class Leveller:
         # moved on: no runaway), so the gain steps down until the limiter lets go.
         x = pre_db if self.level_db is None else min(pre_db, self.level_db + s.pull_limit_db)
         self._push_short(x, block_s, limited)
-        if self.level_db is not None and self._squashed(applied_gain_db):
+        self._push_window(block_s, near)
+        if self.level_db is not None and (self._squashed(applied_gain_db)
+                                          or self._squashed_long()):
             self._squash_s += block_s
-            if self._squash_s >= s.squash_s - 1e-9:
-                # one step down now; the next only once the short window has refilled at it
+            if self._squash_s >= s.squash_s - 1e-9 or self._squashed_long():
+                # one step down now; the next only once the windows have refilled at it
                 self._restart(s.target_rms_dbfs - applied_gain_db + s.squash_step_db, block_s)
+                self._stepped = True
                 return
         else:
             self._squash_s = 0.0
         if self.level_db is None:
             self._acquire(x, block_s)
             return
+        if limited and x < self.level_db:
+            # The limiter took the top off this block: it was at least this loud, by how much
+            # more the meter cannot say. Counted as the level, it neither pulls the level
+            # down (after a step down the squashed blocks would undo it) nor up.
+            x = self.level_db
         if self.short_db is not None and x < self.short_db - s.relative_gate_db:
             return  # a quiet word ending: counted alike at every input level by not counting
         self.speech_s += block_s
@@ -318,3 +364,6 @@ class Leveller:
         self._away_s = self._squash_s = 0.0
         self._short.clear()
         self._short_p = self._short_s = self._short_limited_s = 0.0
+        self._win.clear()
+        self._win_s = self._win_near_s = 0.0
+        self._stepped = False
