@@ -4,10 +4,13 @@ Each feature module may define any of these hooks, which ``meetcast_obs.py`` cal
 
 - ``defaults(settings)``            script_defaults
 - ``load()``                        script_load, before anything else: the one safe place to
-                                    ``timer_add`` (OBS 29 forgets which script is running after
-                                    a nested frontend event, and ``timer_add``/``timer_remove``
-                                    then crash OBS: obs-scripting-python-frontend.c sets
-                                    ``cur_python_script = NULL`` instead of restoring it)
+                                    register what OBS files under "the running script" (OBS 29
+                                    forgets which script is running after a nested frontend
+                                    event: obs-scripting-python-frontend.c sets
+                                    ``cur_python_script = NULL`` instead of restoring it, and
+                                    ``timer_add``/``timer_remove`` then crash OBS). meetcast
+                                    uses no obspython timer at all: periodic work goes to
+                                    ``worker.every`` (meetcast's own thread; see there why)
 - ``properties(props, settings)``  script_properties (add a group to ``props``)
 - ``update(settings)``              script_update (act only if safe: see ``state``)
 - ``collection_loaded(settings)``   the collection's sources exist (FINISHED_LOADING, a scene

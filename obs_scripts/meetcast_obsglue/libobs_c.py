@@ -50,6 +50,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "obs_data_create": (_p, []),
     "obs_data_release": (None, [_p]),
     "obs_data_get_json": (ctypes.c_char_p, [_p]),
+    "obs_data_get_double": (ctypes.c_double, [_p, ctypes.c_char_p]),
     "obs_data_set_double": (None, [_p, ctypes.c_char_p, ctypes.c_double]),
     "obs_volmeter_create": (_p, [ctypes.c_int]),
     "obs_volmeter_destroy": (None, [_p]),
@@ -121,6 +122,18 @@ def settings(source: int) -> dict[str, Any]:
     try:
         raw = lib().obs_data_get_json(data)
         return json.loads(raw.decode("utf-8")) if raw else {}
+    finally:
+        lib().obs_data_release(data)
+
+
+def get_double(source: int, key: str) -> float:
+    """One number of the source's settings (its default, or 0, when unset), with no JSON:
+    what the Leveller reads every tick."""
+    data = lib().obs_source_get_settings(source)
+    if not data:
+        return 0.0
+    try:
+        return float(lib().obs_data_get_double(data, key.encode("utf-8")))
     finally:
         lib().obs_data_release(data)
 

@@ -7,6 +7,9 @@ imports need meetcast's own floor (``obs_versions.PYTHON_MIN``).
 OBS loads scripts *before* the scene collection's sources exist, so features that touch
 scenes or sources wait for ``OBS_FRONTEND_EVENT_FINISHED_LOADING`` — or act at once when the
 script is added to an OBS that is already running (that event has fired then).
+
+Nothing here registers an obspython timer or ``script_tick``: periodic work runs on
+meetcast's own thread (``worker``), so OBS's graphics thread never waits for Python.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import obspython as obs
 
 import meetcast_core
 
-from . import features, state
+from . import features, state, worker
 from .obsutil import current_scene_exists, info
 
 _FEATURES = features()
@@ -70,4 +73,5 @@ def script_unload() -> None:
     obs.obs_frontend_remove_event_callback(_on_event)
     state.collection_loaded = False
     _call("unload")
+    worker.stop()  # joined: no thread of ours is left calling libobs while OBS unloads us
     state.settings = None
