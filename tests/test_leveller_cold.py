@@ -96,7 +96,7 @@ def test_a_saved_high_gain_is_not_where_a_cold_start_begins() -> None:
 
 
 def test_the_first_speaker_is_levelled_within_a_second_and_a_half() -> None:
-    """A quiet first speaker (-46 dBFS) after a lead-in of residue: heard after 0.2 s of
+    """A quiet first speaker (-46 dBFS) after a lead-in of residue: heard after 0.1 s of
     speech, then the gain glides there fast (far from its target: ``far_slew_db_per_s``)."""
     s = Settings()
     lev = Leveller(s)
