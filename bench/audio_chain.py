@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "controller"), str(ROOT / "obs_scripts")]
 
-from listen import measure, report, run  # noqa: E402
+from listen import ideal, measure, report, run  # noqa: E402
 
 from meetcast.lab import scenes  # noqa: E402
 from meetcast_core import audio_chain as ac  # noqa: E402
@@ -56,6 +56,9 @@ def main() -> int:
     p.add_argument("--from", dest="source", type=Path, metavar="DIR",
                    help="measure the takes saved here instead of running OBS")
     p.add_argument("--json", type=Path, help="also write every figure here")
+    p.add_argument("--no-floor", action="store_true",
+                   help="skip the 'ideal' rows (RNNoise alone levelled perfectly through the "
+                        "chain's limiter, computed from the rnnoise takes: listen/ideal.py)")
     args = p.parse_args()
     t_start = time.monotonic()
 
@@ -91,13 +94,22 @@ def main() -> int:
         a, b = measure.measure_take(t, rendered, target)
         turns += a
         scene_rows += b
+    shown = list(cfg_names)
+    if base == "rnnoise" and not args.no_floor:  # the floor any chain with this ceiling pays
+        limiter = chain.steps[-1].settings
+        for t in takes:
+            if t.config == base:
+                turns += ideal.measure_take(t, rendered, target,
+                                            float(limiter.get("threshold", 0.0)),
+                                            float(limiter.get("release_time", 60)))
+        shown.append(ideal.CONFIG)
     print(f"audio chain benchmark: chain {args.chain.name}, {args.runs} run(s) x "
           f"{len(cfg_names)} configurations, a fresh OBS each, {len(chosen)} scenes "
           f"({sum(r.seconds for r in rendered):.0f} s) per stream; target {target:.0f} LUFS; "
           f"mean [min..max] over runs")
     print(report.held_out(turns))
     print()
-    print(report.turn_table(turns, cfg_names))
+    print(report.turn_table(turns, shown))
     print()
     print(report.scene_table(scene_rows, cfg_names))
     print()
@@ -105,6 +117,8 @@ def main() -> int:
     for text, ok, value in report.goals(turns, scene_rows, target, base=base):
         ok_all &= ok
         print(f"{'PASS' if ok else 'FAIL'}  {text}: {value}")
+    for line in report.against_floor(turns, base=base):
+        print(f"NOTE  {line}")
     leaks = [t.leaks for t in takes]
     print(f"OBS leaks at exit: {', '.join(map(str, leaks))}")
     print(f"wall time: {time.monotonic() - t_start:.0f} s ({t_obs:.0f} s with OBS)")
