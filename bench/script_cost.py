@@ -16,12 +16,19 @@ the lab's ingest for ``--minutes``; then OBS is closed and its log read:
 Variants (``--variants``): ``alone`` (no script), ``all`` (the script as shipped; with the
 guard switched on when this checkout has ``meetcast_obsglue/guard.py``), and one feature at a
 time: ``scenes``, ``audio`` (the chains and the Leveller's meter and gain driving), ``encoder``,
-``guard``. A feature is selected without touching the product: the bench writes a stand-in
+``guard`` (switched on; its program scene is named as meetcast's Zoom scene and its colour
+source as the Zoom capture, so that it reads the picture twice a second, as it does on a live
+Zoom scene; in ``all`` the program is the plain colour scene, where it reads only counters).
+A feature is selected without touching the product: the bench writes a stand-in
 ``meetcast_obs.py`` into a temporary folder that trims ``meetcast_obsglue.FEATURE_NAMES`` and
 then runs the real script file from ``--script-root`` (so the same bench measures an older
 checkout too: ``git worktree add /tmp/mc-before <commit>``, ``--script-root
 /tmp/mc-before/obs_scripts``). ``version`` stays in every script variant: its hotkey is how the
 lab knows the script loaded, and it costs nothing after load.
+
+``--before DIR`` measures a second checkout in the same bench: each script variant is also run
+from DIR, labelled "<variant> before", interleaved with the rest (``alone`` is shared), which on
+a noisy shared machine compares better than two benches an hour apart.
 
 Variants run interleaved, run by run (A B C A B C …), so the shared machine's noise falls on all
 alike. The table gives the worst of the runs per variant (highest times, lowest ±2 % share,
@@ -32,6 +39,7 @@ between runs), so run the bench WITHOUT an outer flock (or pass ``--no-lock`` un
 
     .venv/bin/python bench/script_cost.py --minutes 5 --runs 3
     .venv/bin/python bench/script_cost.py --minutes 1 --runs 2 --variants alone all audio
+    .venv/bin/python bench/script_cost.py --variants alone all --before /tmp/mc-before/obs_scripts
 """
 
 from __future__ import annotations
@@ -52,10 +60,11 @@ from _common import ROOT, table
 
 from meetcast.lab import Lab, ObsConfig
 from meetcast.lab.media import make_noise_wav
+from meetcast_core import names
 
 LOCK = Path("/tmp/meetcast-heavy.lock")
 ALL_VARIANTS = ("alone", "all", "scenes", "audio", "encoder", "guard")
-SOLO = {"scenes", "audio", "encoder", "guard"}  # a variant that is one feature of the glue
+BEFORE = " before"  # the label's suffix for a variant run from --before
 GUARD_SETTING = "guard_enabled"  # the guard is opt-in; the bench measures it switched on
 PROGRAM = "Scene"  # the lab collection's one scene
 COLOUR = "bench colour"
@@ -157,7 +166,7 @@ def within_2pct(log: str, name: str = "obs_graphics_thread") -> float | None:
 
 
 # -- one run ---------------------------------------------------------------------------------
-def features_for(variant: str, script_root: Path) -> list[str] | None:
+def features_for(variant: str) -> list[str] | None:
     """The glue features a variant loads; None = as shipped (every feature)."""
     if variant == "all":
         return None
@@ -211,26 +220,35 @@ def loop_noise(lab: Lab, wav: Path, stop: threading.Event) -> None:
             player.wait(timeout=5)
 
 
-def one_run(variant: str, n: int, minutes: float, script_root: Path, work: Path,
+def one_run(label: str, n: int, minutes: float, script_root: Path, work: Path,
             noise: Path, keep_logs: Path | None = None) -> Run:
-    features = features_for(variant, script_root)
+    """One cold OBS: variant ``label`` (a name of ALL_VARIANTS, maybe with BEFORE), run ``n``."""
+    variant = label.removesuffix(BEFORE)
+    features = features_for(variant)
     settings = {GUARD_SETTING: True} if variant in ("all", "guard") and has_guard(script_root) \
         else {}
     cfg = ObsConfig()
     with_script = variant != "alone"
     if with_script:
-        cfg.scripts = [stand_in(work / f"{variant}-{n}", script_root, features)]
+        cfg.scripts = [stand_in(work / f"{label}-{n}".replace(" ", "-"), script_root,
+                                features)]
         cfg.script_settings = settings
-    run = Run(variant=variant, run=n, seconds=minutes * 60)
+    run = Run(variant=label, run=n, seconds=minutes * 60)
     stop = threading.Event()
     player: threading.Thread | None = None
+    # The guard looks at the picture only while meetcast's Zoom scene is on program: for it,
+    # the same one colour source goes into a scene of that name, under the capture's name.
+    program, colour = ((names.SCENE_ZOOM, names.SOURCE_ZOOM_CAPTURE) if variant == "guard"
+                       else (PROGRAM, COLOUR))
     with Lab(cfg, with_script=with_script) as lab:
         with lab.link() as link:
+            if program != PROGRAM:
+                link.call("CreateScene", {"sceneName": program})
             link.call("CreateInput", {
-                "sceneName": PROGRAM, "inputName": COLOUR, "inputKind": "color_source_v3",
+                "sceneName": program, "inputName": colour, "inputKind": "color_source_v3",
                 "inputSettings": {"color": 0xFF4F7FBF, "width": cfg.base_size[0],
                                   "height": cfg.base_size[1]}})
-            link.call("SetCurrentProgramScene", {"sceneName": PROGRAM})
+            link.call("SetCurrentProgramScene", {"sceneName": program})
         player = threading.Thread(target=loop_noise, args=(lab, noise, stop), daemon=True)
         player.start()
         with lab.link() as link:
@@ -254,7 +272,7 @@ def one_run(variant: str, n: int, minutes: float, script_root: Path, work: Path,
     log = report.log
     if keep_logs is not None:
         keep_logs.mkdir(parents=True, exist_ok=True)
-        (keep_logs / f"{variant}-{n}.txt").write_text(log)
+        (keep_logs / f"{label}-{n}.txt".replace(" ", "-")).write_text(log)
     run.render_lag = s1["renderSkippedFrames"] - s0["renderSkippedFrames"]
     run.encoder_lag = s1["outputSkippedFrames"] - s0["outputSkippedFrames"]
     run.frames = s1["outputTotalFrames"] - s0["outputTotalFrames"]
@@ -298,7 +316,7 @@ def worst(runs: list[Run]) -> dict:
 
 
 def print_tables(runs: list[Run], variants: list[str], minutes: float, nruns: int,
-                 script_root: Path) -> None:
+                 script_root: Path, before: Path | None) -> None:
     header = ["variant", "runs", "tick median", "tick p99", "tick max", "graphics median",
               "graphics p99", "graphics max", "±2 % frames", "render lag", "encoder lag",
               "frames"]
@@ -314,9 +332,11 @@ def print_tables(runs: list[Run], variants: list[str], minutes: float, nruns: in
                      "—" if w["within"] is None else f"{w['within']:.1f} %",
                      w["render_lag"], w["encoder_lag"], w["frames"]])
     print(f"script cost on OBS's graphics thread: {nruns} run(s) × {minutes:g} min streaming "
-          f"per variant, interleaved; script from {script_root}; times in ms from OBS's "
-          f"profiler at exit (whole process), worst of the runs; lag = frames over the "
-          f"stream (GetStats)")
+          f"per variant, interleaved; script from {script_root}"
+          + (f" ('… before': from {before})" if before else "")
+          + "; times in ms from OBS's "
+          "profiler at exit (whole process), worst of the runs; lag = frames over the "
+          "stream (GetStats)")
     print(table(header, rows))
     print()
     per_run = [[r.variant, r.run, _ms(r.tick and r.tick.median), _ms(r.tick and r.tick.p99),
@@ -357,6 +377,8 @@ def main() -> int:
                          f"only where the checkout has it)")
     ap.add_argument("--script-root", type=Path, default=ROOT / "obs_scripts",
                     help="the obs_scripts folder whose script is measured")
+    ap.add_argument("--before", type=Path,
+                    help="also run each script variant from this obs_scripts folder")
     ap.add_argument("--no-lock", action="store_true",
                     help="do not take /tmp/meetcast-heavy.lock per run (already held)")
     ap.add_argument("--json", type=Path, help="also write every run here")
@@ -371,6 +393,15 @@ def main() -> int:
     bad = [v for v in variants if v not in ALL_VARIANTS]
     if bad:
         ap.error(f"unknown variant(s): {', '.join(bad)}")
+    roots = {v: root for v in variants}
+    before = args.before.resolve() if args.before else None
+    if before is not None:
+        for v in [v for v in variants if v != "alone"]:
+            if v == "guard" and not has_guard(before):
+                continue
+            i = variants.index(v)
+            variants.insert(i + 1, v + BEFORE)
+            roots[v + BEFORE] = before
     runs: list[Run] = []
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="meetcast-cost-") as tmp:
@@ -381,10 +412,11 @@ def main() -> int:
                 with heavy_lock(not args.no_lock):
                     print(f"[{time.strftime('%H:%M:%S')}] {v} run {n} "
                           f"({args.minutes:g} min)…", file=sys.stderr, flush=True)
-                    runs.append(one_run(v, n, args.minutes, root, work, noise, args.keep_logs))
+                    runs.append(one_run(v, n, args.minutes, roots[v], work, noise,
+                                        args.keep_logs))
                 if args.json:  # kept as it goes: a long bench stopped half-way still tells
                     args.json.write_text(json.dumps([asdict(r) for r in runs], indent=1))
-    print_tables(runs, variants, args.minutes, args.runs, root)
+    print_tables(runs, variants, args.minutes, args.runs, root, before)
     print(f"\nwall time {(time.monotonic() - t0) / 60:.1f} min")
     return 1 if any(r.errors for r in runs) else 0
 
