@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from meetcast_core.names import (
+    GUARD_HOTKEY,
+    GUARD_MARKER_KEY,
     MIC_SOURCE,
     SCENE_BRB,
     SCENE_ZOOM,
@@ -67,8 +69,6 @@ GUARD_POLL = 5.0  # the hotkey list (the guard's on/off sign) is long; it change
 POLL_TIMEOUT = 1.2  # give a reading up after this long (STALE shows from 1.5 s)
 LINK_DEAD_AFTER = 10.0  # nothing at all back for this long: reconnect
 TICK = 0.25  # the ticker's period: STALE appears within STALE_AFTER + TICK
-GUARD_HOTKEY = "meetcast.guard.on"  # registered by the guard inside OBS while it is on
-GUARD_KEY = "meetcast_guard"  # in the BRB message's settings: the guard's switch counter
 
 
 class Recorder:
@@ -348,7 +348,7 @@ class Session:
         if hotkeys is not None or marker is not None:
             on = (GUARD_HOTKEY in (hotkeys.get("hotkeys") or []) if hotkeys is not None
                   else self.engine.guard_on)
-            state = ((marker or {}).get("inputSettings") or {}).get(GUARD_KEY) or {}
+            state = ((marker or {}).get("inputSettings") or {}).get(GUARD_MARKER_KEY) or {}
             if on is not None:
                 mark = GuardMark(bool(on), int(state.get("switches") or 0),
                                  state.get("scene"))

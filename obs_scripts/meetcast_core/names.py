@@ -37,6 +37,14 @@ FILTER_PREFIX = "meetcast: "
 LEVELLER_STEP = "Leveller"
 LEVELLER_SETTINGS_KEY = "meetcast_leveller"
 
+# The guard inside OBS (meetcast_obsglue/guard.py) shows the laptop it is on by holding a
+# frontend hotkey of this name (seen in obs-websocket's GetHotkeyList), and counts its switches
+# under this key in the BRB message's settings (GetInputSettings), so that the laptop can say a
+# scene change was the guard's. The script's settings key that turns it on:
+GUARD_HOTKEY = "meetcast.guard.on"
+GUARD_MARKER_KEY = "meetcast_guard"
+GUARD_SETTING = "guard_enabled"
+
 # OBS's own names for the global audio devices in a fresh collection.
 MIC_SOURCE = "Mic/Aux"
 DESKTOP_SOURCE = "Desktop Audio"

@@ -39,7 +39,7 @@ state = ScriptState()
 
 # Modules in this package, in hook order. "version" comes last: its hotkey, which tells the
 # controller the script is loaded, then also says every other feature loaded cleanly.
-FEATURE_NAMES: list[str] = ["encoder", "scenes", "audio", "version"]
+FEATURE_NAMES: list[str] = ["encoder", "scenes", "audio", "guard", "version"]
 
 
 def features() -> list:

@@ -17,9 +17,13 @@ class Xvfb:
     "Cannot write display number to fd", so the lab picks a random free number and retries.)
     """
 
-    def __init__(self, workdir: Path, size: str = "1920x1080x24") -> None:
+    def __init__(self, workdir: Path, size: str = "1920x1080x24",
+                 black_root: bool = False) -> None:
         self.workdir = workdir
         self.size = size
+        # Xvfb's root is a stipple by default; a "meeting display" with nothing on it must
+        # read as no picture, like a closed Zoom window does to a window capture.
+        self.black_root = black_root
         self.proc: subprocess.Popen | None = None
         self.display = ""
 
@@ -32,7 +36,9 @@ class Xvfb:
                 continue
             sock = Path(f"/tmp/.X11-unix/X{number}")
             self.proc = spawn(["Xvfb", f":{number}", "-screen", "0", self.size,
-                               "-nolisten", "tcp", "-noreset"], self.workdir / "xvfb.log")
+                               "-nolisten", "tcp", "-noreset",
+                               *(["-br"] if self.black_root else [])],
+                              self.workdir / "xvfb.log")
             try:
                 wait_until("Xvfb", sock.exists, timeout, self.proc)
             except LabError:
