@@ -184,10 +184,10 @@ def test_a_levelled_voice_with_high_peaks_is_not_squashed() -> None:
 
 
 def test_a_second_at_the_ceiling_steps_down_whatever_it_reads() -> None:
-    """A speaker 12 dB or more too loud peaks near the ceiling in 63-80 % of a second's blocks
-    while the limiter flattens its reading to the target or barely above (measured on the
-    bench's voices through OBS's limiter): nearly a whole second at the ceiling is a step
-    down, even at a reading of the target."""
+    """A speaker 12 dB or more too loud peaks near the ceiling in 63 % or more of a second's
+    blocks (median) while the limiter flattens its reading to the target or barely above
+    (measured on the bench's voices through OBS's limiter): nearly a whole second at the
+    ceiling is a step down, even at a reading of the target."""
     s = Settings(ceiling_dbfs=-2.5)
     lev = Leveller(s)
     run(lev, speech(-40.0, 6.0))

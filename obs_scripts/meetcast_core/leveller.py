@@ -65,7 +65,8 @@ What it does, block by block (levels *before* this gain and the fader):
   - **A second at the ceiling.** When ``squash_window_share`` of the last ``squash_window_s``
     of speech peaked within ``squash_margin_db`` of the ceiling, the gain steps down too,
     whatever the reading (then judged again on half a window). A levelled voice did that on at
-    most 57 % of a second's 10 ms blocks, one 12 dB or more too loud on 63-80 %.
+    most 57 % of a second's 10 ms blocks, one 12 dB or more too loud on at least
+    63 % (median).
   - **Limited blocks cannot pull the level down.** A block the limiter took the top off was at
     least as loud as it reads; below the level it counts as the level. Before, after a step
     down the still-squashed blocks read low and undid the step within a tick.
@@ -271,7 +272,7 @@ class Leveller:
         peaked near the ceiling. A levelled voice does so now and then (on 1 s of espeak-ng
         speech at the target, at most 57 % of the 10 ms blocks peaked within 4 dB of it; a
         Japanese or klatt voice as often as an English one); one 12 dB or more too loud
-        does so nearly all the time (63-80 %), whatever its level then reads."""
+        does so on at least 63 % (median), whatever its level then reads."""
         self._win.append((block_s, near))
         self._win_s += block_s
         self._win_near_s += block_s if near else 0.0
