@@ -105,6 +105,7 @@ class _Guard:
             done.append((decision.scene, decision, False))
 
     def close(self) -> None:
+        info(f"guard: {self.picture.cost()}")
         self.picture.close()
 
 

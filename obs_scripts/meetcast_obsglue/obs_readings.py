@@ -208,6 +208,24 @@ class Picture:
         self._tex = None
         self._stage = None
         self._held: str | None = None  # the source we hold showing
+        # What the guard costs OBS's graphics thread at most: the time we hold the graphics
+        # context, which that thread then cannot take (bench/watch_link.py reads the log).
+        self.reads = 0
+        self.graphics_s = 0.0
+        self.graphics_max_s = 0.0
+        self.since = time.monotonic()
+
+    def _held_for(self, t0: float) -> None:
+        dt = time.perf_counter() - t0
+        self.graphics_s += dt
+        self.graphics_max_s = max(self.graphics_max_s, dt)
+
+    def cost(self) -> str:
+        """One log line: reads, and graphics-context time in total, per second and at most."""
+        span = max(1e-9, time.monotonic() - self.since)
+        return (f"{self.reads} picture reads in {span:.0f} s, graphics context held "
+                f"{self.graphics_s * 1000:.2f} ms in all ({self.graphics_s * 1000 / span:.4f} "
+                f"ms per second, at most {self.graphics_max_s * 1000:.3f} ms at once)")
 
     def read(self, source_name: str, hold_showing: bool = False) -> tuple[int, int, int | None]:
         """(width, height, luma span or None) of the source now; (0, 0, None) if missing."""
@@ -220,6 +238,7 @@ class Picture:
             w, h = int(L.obs_source_get_width(src)), int(L.obs_source_get_height(src))
             if w == 0 or h == 0:
                 return w, h, None
+            self.reads += 1
             if not self._render(L, src, w, h):
                 return w, h, None
             time.sleep(STAGE_WAIT_S)
@@ -255,6 +274,7 @@ class Picture:
         addr = ctypes.addressof(clear)
         vec4 = addr + (-addr % 16)
         L.obs_enter_graphics()
+        t0 = time.perf_counter()
         try:
             if self._tex is None:
                 self._tex = L.gs_texrender_create(GS_RGBA, GS_ZS_NONE)
@@ -274,12 +294,14 @@ class Picture:
             L.gs_stage_texture(self._stage, L.gs_texrender_get_texture(self._tex))
             return True
         finally:
+            self._held_for(t0)
             L.obs_leave_graphics()
 
     def _map(self, L: ctypes.CDLL) -> int | None:
         cw, ch = SAMPLE_SIZE
         data, linesize = ctypes.c_void_p(), _u32()
         L.obs_enter_graphics()
+        t0 = time.perf_counter()
         try:
             if not L.gs_stagesurface_map(self._stage, ctypes.byref(data), ctypes.byref(linesize)):
                 return None
@@ -288,6 +310,7 @@ class Picture:
             finally:
                 L.gs_stagesurface_unmap(self._stage)
         finally:
+            self._held_for(t0)
             L.obs_leave_graphics()
         return luma_span(raw, cw, ch, linesize.value)
 
