@@ -57,8 +57,8 @@ def main() -> int:
                    help="measure the takes saved here instead of running OBS")
     p.add_argument("--json", type=Path, help="also write every figure here")
     p.add_argument("--no-floor", action="store_true",
-                   help="skip the 'ideal' rows (RNNoise alone levelled perfectly through the "
-                        "chain's limiter, computed from the rnnoise takes: listen/ideal.py)")
+                   help="skip the 'ideal' rows (the baseline levelled perfectly through the "
+                        "chain's limiter, computed from its takes: listen/ideal.py)")
     args = p.parse_args()
     t_start = time.monotonic()
 
@@ -95,7 +95,7 @@ def main() -> int:
         turns += a
         scene_rows += b
     shown = list(cfg_names)
-    if base == "rnnoise" and not args.no_floor:  # the floor any chain with this ceiling pays
+    if not args.no_floor:  # the floor any chain with this ceiling pays
         limiter = chain.steps[-1].settings
         for t in takes:
             if t.config == base:

@@ -1,5 +1,6 @@
-"""The best any chain with this ceiling can do at the target: OBS's RNNoise alone, levelled
-perfectly, through the chain's limiter — computed from the ``rnnoise`` takes, no OBS.
+"""The best any chain with this ceiling can do at the target: the baseline (OBS's RNNoise
+alone for the voice chain, no filter for the zoom chain), levelled perfectly, through the
+chain's limiter — computed from the baseline's takes, no OBS.
 
 Why: the goals compare the chain with RNNoise alone at the speaker's own level, unlimited. At
 -16 LUFS espeak-ng's peaks stand 15-22 dB above the loudness, so a ceiling at -2.5 dBFS takes
@@ -45,7 +46,7 @@ def levelled(x: np.ndarray, r: scenes.Rendered, target: float, ceiling: float,
 
 def measure_take(take: Take, rendered: list[scenes.Rendered], target: float, ceiling: float,
                  release_ms: float) -> list[measure.TurnFigures]:
-    """The turn figures of an ``rnnoise`` take levelled perfectly through the ceiling."""
+    """The turn figures of a baseline take levelled perfectly through the ceiling."""
     turns: list[measure.TurnFigures] = []
     for r, placed in zip(rendered, take.placed, strict=True):
         x, _ = continuity.follow(take.recording, r.clean, placed.offset)

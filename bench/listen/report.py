@@ -178,13 +178,13 @@ def goals(turns: list[TurnFigures], scene_rows: list[SceneFigures], target: floa
 
 def against_floor(turns: list[TurnFigures], chain: str = "meetcast", base: str = "rnnoise",
                   floor: str = "ideal") -> list[str]:
-    """STOI and PESQ beside the floor (``listen.ideal``: the baseline levelled perfectly through
-    the chain's ceiling): how much of each turn's loss is the ceiling's and how much the chain's.
-    Not a goal of the issue; printed under the goals."""
+    """STOI, PESQ and preservation beside the floor (``listen.ideal``: the baseline levelled
+    perfectly through the chain's ceiling): how much of each turn's loss is the ceiling's and how
+    much the chain's. Not a goal of the issue; printed under the goals."""
     by = _group(turns, lambda t: (t.config, t.scene, t.turn))
     keys = sorted({(s, i) for (c, s, i) in by if c == chain and (floor, s, i) in by})
     out = []
-    for attr, digits in (("stoi", 3), ("pesq", 2)):
+    for attr, digits in (("stoi", 3), ("pesq", 2), ("preservation", 3)):
         def worst(cfg: str, k: tuple, attr: str = attr) -> float:
             return min(getattr(r, attr) for r in by.get((cfg, *k), []))
         d = {k: worst(chain, k) - worst(floor, k) for k in keys
@@ -194,7 +194,7 @@ def against_floor(turns: list[TurnFigures], chain: str = "meetcast", base: str =
         k, v = _worst(d, min)
         lost = {k: worst(base, k) - worst(floor, k) for k in keys if (base, *k) in by}
         kl, vl = _worst(lost, max) if lost else (k, float("nan"))
-        out.append(f"{attr.upper()}: the ceiling alone (RNNoise alone levelled perfectly to the "
+        out.append(f"{attr.upper()}: the ceiling alone ({base} levelled perfectly to the "
                    f"target, through the chain's limiter) costs up to {vl:.{digits}f} "
                    f"({kl[0]} turn {kl[1] + 1}); the chain against that: worst {k[0]} turn "
                    f"{k[1] + 1}: {worst(chain, k):.{digits}f} ({floor} {worst(floor, k):.{digits}f}"
