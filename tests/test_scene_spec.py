@@ -13,7 +13,7 @@ import pytest
 
 from meetcast_core import collection_export, names
 from meetcast_core.obs_versions import fact
-from meetcast_core.scene_plan import Existing, plan, summary
+from meetcast_core.scene_plan import FoundSource, plan, steps_summary
 from meetcast_core.scene_spec import OS_NAMES, Event, build_show, current_os
 from meetcast_core.zoom_capture import (
     ZOOM_CLASS_OLD,
@@ -123,32 +123,32 @@ def test_current_os() -> None:
 
 
 # -- the plan --------------------------------------------------------------------------------
-def _apply(show, steps, existing: dict[str, Existing]) -> dict[str, Existing]:
+def _apply(show, steps, existing: dict[str, FoundSource]) -> dict[str, FoundSource]:
     """What OBS would hold after the steps (a model, to prove a second plan is empty)."""
     state = dict(existing)
     for st in steps:
         if st.action in ("create_source", "replace_source"):
-            state[st.name] = Existing(st.source.kind, dict(st.source.settings))
+            state[st.name] = FoundSource(st.source.kind, dict(st.source.settings))
             for n, e in list(state.items()):
                 if e.kind == "scene" and st.action == "replace_source":
-                    state[n] = Existing("scene", items=tuple(i for i in e.items
+                    state[n] = FoundSource("scene", items=tuple(i for i in e.items
                                                              if i != st.name))
         elif st.action == "update_source":
-            state[st.name] = Existing(state[st.name].kind,
+            state[st.name] = FoundSource(state[st.name].kind,
                                       {**state[st.name].settings, **st.settings})
         elif st.action == "create_scene":
-            state[st.name] = Existing("scene")
+            state[st.name] = FoundSource("scene")
         elif st.action == "add_item":
             e = state[st.name]
             items = (st.item.source, *e.items) if st.to_bottom else (*e.items, st.item.source)
-            state[st.name] = Existing("scene", items=items)
+            state[st.name] = FoundSource("scene", items=items)
     return state
 
 
 def test_plan_on_empty_obs_builds_everything_and_then_nothing() -> None:
     show = build_show("linux", canvas=(1280, 720), xcomposite=False)
     steps = plan(show, {})
-    assert summary(steps) == "8 create source, 4 create scene, 12 add item"
+    assert steps_summary(steps) == "8 create source, 4 create scene, 12 add item"
     assert plan(show, _apply(show, steps, {})) == []
 
 
@@ -189,9 +189,9 @@ def test_plan_leaves_user_items_and_updates_only_managed_keys() -> None:
     show = build_show("linux", Event(title="New title"), xcomposite=False)
     first = _apply(show, plan(build_show("linux", xcomposite=False), {}), {})
     # The organiser added a logo to our Zoom scene and chose another font for the title.
-    first[names.SCENE_ZOOM] = Existing("scene", items=(*first[names.SCENE_ZOOM].items, "Logo"))
+    first[names.SCENE_ZOOM] = FoundSource("scene", items=(*first[names.SCENE_ZOOM].items, "Logo"))
     title = first[names.SOURCE_TITLE]
-    first[names.SOURCE_TITLE] = Existing(title.kind, {**title.settings, "font": {"face": "X"}})
+    first[names.SOURCE_TITLE] = FoundSource(title.kind, {**title.settings, "font": {"face": "X"}})
     steps = plan(show, first)
     assert [(s.action, s.name, dict(s.settings)) for s in steps] == [
         ("update_source", names.SOURCE_TITLE, {"text": "New title"})]
@@ -214,8 +214,8 @@ def test_plan_replaces_a_foreign_capture_and_puts_it_back_at_the_bottom() -> Non
 
 def test_plan_never_touches_a_name_held_by_something_else() -> None:
     show = build_show("linux", xcomposite=False)
-    steps = plan(show, {names.SCENE_ZOOM: Existing("text_ft2_source"),
-                        names.SOURCE_TITLE: Existing("scene")})
+    steps = plan(show, {names.SCENE_ZOOM: FoundSource("text_ft2_source"),
+                        names.SOURCE_TITLE: FoundSource("scene")})
     conflicts = {s.name for s in steps if s.action == "conflict"}
     assert conflicts == {names.SCENE_ZOOM, names.SOURCE_TITLE}
     touched = {s.name for s in steps if s.action != "conflict"}

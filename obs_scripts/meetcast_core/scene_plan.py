@@ -26,7 +26,7 @@ from .scene_spec import Item, Show, Source
 
 
 @dataclass(frozen=True)
-class Existing:
+class FoundSource:
     """What OBS has under one of our names."""
 
     kind: str                                   # unversioned id; "scene" for a scene
@@ -35,7 +35,7 @@ class Existing:
 
 
 @dataclass(frozen=True)
-class Step:
+class SceneStep:
     """One change. ``action`` is one of: create_source, replace_source, update_source,
     create_scene, add_item, conflict."""
 
@@ -53,59 +53,59 @@ def names_to_read(show: Show) -> list[str]:
     return [s.name for s in show.sources] + [s.name for s in show.scenes]
 
 
-def plan(show: Show, existing: Mapping[str, Existing],
-         new_scene_position: str = "append") -> list[Step]:
+def plan(show: Show, existing: Mapping[str, FoundSource],
+         new_scene_position: str = "append") -> list[SceneStep]:
     """The steps, in order. ``new_scene_position`` is where this OBS's Scenes dock puts a new
     scene (fact ``new_scene_position``): ``append`` (up to 29.1) or ``below_selected`` (30.0+,
     where the selection stays put), so scenes are created in the order that ends with the
     show's own order in the dock."""
     if new_scene_position not in ("append", "below_selected"):
         raise ValueError(f"unknown new scene position {new_scene_position!r}")
-    steps: list[Step] = []
+    steps: list[SceneStep] = []
     fresh: set[str] = set()  # sources created or replaced now: not in any scene yet
     for src in show.sources:
         have = existing.get(src.name)
         if have is None:
-            steps.append(Step("create_source", src.name, source=src))
+            steps.append(SceneStep("create_source", src.name, source=src))
             fresh.add(src.name)
         elif have.kind == "scene":
-            steps.append(Step("conflict", src.name,
+            steps.append(SceneStep("conflict", src.name,
                               reason=f"a scene is called {src.name!r}; meetcast left it alone"))
         elif have.kind != src.kind:
-            steps.append(Step("replace_source", src.name, source=src,
+            steps.append(SceneStep("replace_source", src.name, source=src,
                               reason=f"was {have.kind}, now {src.kind}"))
             fresh.add(src.name)
         else:
             wanted = src.managed_settings()
             changed = {k: v for k, v in wanted.items() if have.settings.get(k) != v}
             if changed:
-                steps.append(Step("update_source", src.name, settings=changed))
+                steps.append(SceneStep("update_source", src.name, settings=changed))
     blocked = {s.name for s in steps if s.action == "conflict"}
-    created: list[Step] = []  # every scene is created before any item goes in
-    items: list[Step] = []
+    created: list[SceneStep] = []  # every scene is created before any item goes in
+    items: list[SceneStep] = []
     for scene in show.scenes:
         have = existing.get(scene.name)
         if have is not None and have.kind != "scene":
-            steps.append(Step("conflict", scene.name,
+            steps.append(SceneStep("conflict", scene.name,
                               reason=f"a {have.kind} source is called {scene.name!r}, not a "
                                      "scene; meetcast left it alone"))
             continue
         if have is None:
-            created.append(Step("create_scene", scene.name))
+            created.append(SceneStep("create_scene", scene.name))
         present = set() if have is None else set(have.items)
         for i, item in enumerate(scene.items):
             if item.source in blocked:
                 continue
             if item.source in present and item.source not in fresh:
                 continue
-            items.append(Step("add_item", scene.name, item=item,
+            items.append(SceneStep("add_item", scene.name, item=item,
                               to_bottom=(i == 0 and have is not None)))
     if new_scene_position == "below_selected":
         created.reverse()  # each lands just below the selection, above the one made before
     return steps + created + items
 
 
-def summary(steps: list[Step]) -> str:
+def steps_summary(steps: list[SceneStep]) -> str:
     """One line for OBS's log: what a run changed."""
     if not steps:
         return "scenes up to date"

@@ -13,7 +13,7 @@ import obspython as obs
 
 from meetcast_core import scene_spec as spec
 from meetcast_core.obs_versions import fact
-from meetcast_core.scene_plan import Existing, Step, names_to_read, plan, summary
+from meetcast_core.scene_plan import FoundSource, SceneStep, names_to_read, plan, steps_summary
 from meetcast_core.zoom_capture import XCOMPOSITE, ZOOM_WINDOWS_CLASSES
 
 from . import state
@@ -84,17 +84,17 @@ def _scene_items(source: Any) -> tuple[str, ...]:
         obs.sceneitem_list_release(items)
 
 
-def _existing(names: list[str]) -> dict[str, Existing]:
-    found: dict[str, Existing] = {}
+def _existing(names: list[str]) -> dict[str, FoundSource]:
+    found: dict[str, FoundSource] = {}
     for name in names:
         with source_by_name(name) as src:
             if src is None:
                 continue
             kind = obs.obs_source_get_unversioned_id(src)
             if kind == "scene":
-                found[name] = Existing(kind, items=_scene_items(src))
+                found[name] = FoundSource(kind, items=_scene_items(src))
             else:
-                found[name] = Existing(kind, settings=source_settings(src))
+                found[name] = FoundSource(kind, settings=source_settings(src))
     return found
 
 
@@ -174,7 +174,7 @@ def _add_item(scene_name: str, item: spec.Item, to_bottom: bool) -> None:
             obs.obs_sceneitem_set_order(added, obs.OBS_ORDER_MOVE_BOTTOM)
 
 
-def _apply(step: Step, held: list[Any]) -> None:
+def _apply(step: SceneStep, held: list[Any]) -> None:
     if step.action == "create_source" and step.source:
         _create_source(step.source, held)
     elif step.action == "replace_source" and step.source:
@@ -205,7 +205,7 @@ def build(settings: Any) -> None:
         for source in held:
             obs.obs_source_release(source)
     if steps:
-        info(summary(steps))
+        info(steps_summary(steps))
     note = "Zoom capture: " + show.capture.how
     if note != _last_capture_note:
         info(note)
