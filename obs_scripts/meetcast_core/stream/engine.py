@@ -13,7 +13,7 @@ is the one that keeps working when the laptop's link is gone.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ..printable import shown
@@ -184,7 +184,7 @@ class Engine:
                     scene=self.tracker.scene if s.connected else None, scenes=self.scenes,
                     mic_muted=self.mic_muted if s.connected else None, totals=self.totals,
                     picture=picture, guard_on=self.guard_on,
-                    live_s=s.obs_s or 0.0 if s.active else 0.0)
+                    live_s=(s.obs_s or 0.0) if s.active else 0.0)
         self.last = view
         events.extend(self._stale_events(view))
         switch = self._decide(view, events)
@@ -194,7 +194,6 @@ class Engine:
         """The newest view as of ``now`` (its age grows while no reading comes)."""
         if self.last is None:
             return None
-        from dataclasses import replace
         return replace(self.last, age=max(0.0, now - self.last.sample.t))
 
     def tick(self, now: float) -> tuple[View | None, tuple[Event, ...]]:
