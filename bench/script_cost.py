@@ -289,6 +289,12 @@ def one_run(label: str, n: int, minutes: float, script_root: Path, work: Path,
     return run
 
 
+def load_run(d: dict) -> Run:
+    """A Run back from its --json form."""
+    return Run(**{**d, "tick": d["tick"] and Timing(**d["tick"]),
+                  "graphics": d["graphics"] and Timing(**d["graphics"])})
+
+
 # -- the tables ------------------------------------------------------------------------------
 def _ms(v: float | None) -> str:
     return "—" if v is None else f"{v:.3f}"
@@ -383,7 +389,16 @@ def main() -> int:
                     help="do not take /tmp/meetcast-heavy.lock per run (already held)")
     ap.add_argument("--json", type=Path, help="also write every run here")
     ap.add_argument("--keep-logs", type=Path, help="keep each run's OBS log in this folder")
+    ap.add_argument("--table-from", type=Path,
+                    help="print the tables of the runs saved by an earlier --json, run nothing")
     args = ap.parse_args()
+    if args.table_from:
+        saved = [load_run(d) for d in json.loads(args.table_from.read_text())]
+        labels = list(dict.fromkeys(r.variant for r in saved))
+        print_tables(saved, labels, saved[0].seconds / 60 if saved else 0,
+                     max((r.run for r in saved), default=0), args.script_root.resolve(),
+                     args.before)
+        return 1 if any(r.errors for r in saved) else 0
     root = args.script_root.resolve()
     variants = list(args.variants or ALL_VARIANTS)
     if "guard" in variants and not has_guard(root):
