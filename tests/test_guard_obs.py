@@ -176,3 +176,48 @@ def test_guard_and_auto_brb_together_switch_once_each_way(guarded, tmp_path) -> 
     assert any(k == "auto" and "stands down" in t for k, t in kinds)
     pictures = [x["lost"] for x in lines if x.get("kind") == "picture"]
     assert pictures[:2] == [True, False]  # the laptop saw the picture go and come back too
+
+
+def test_guard_brb_when_the_uplink_fails_and_back_when_it_recovers(tmp_path) -> None:
+    """No laptop at all: OBS's own uplink (the ingest behind a shaped veth) narrows from
+    6 to 0.3 Mbit/s under a 1.5 Mbit/s stream; the guard puts BRB up, and takes it down
+    when the uplink is wide again."""
+    from meetcast.lab.netns import NetNs, NetnsIngest
+
+    ns = NetNs().start()
+    try:
+        lab = Lab(ObsConfig(collection="meetcast-guard-low", video_kbps=1500,
+                            script_settings={names.GUARD_SETTING: True}),
+                  workdir=tmp_path / "lab")
+        lab.ingest = NetnsIngest(lab.dir, ns)
+        lab.start()
+        try:
+            ns.shape(6000)
+            deadline = time.monotonic() + 20
+            with lab.link() as link:
+                while not set(names.SHOW_SCENES) <= {
+                        s["sceneName"] for s in link.call("GetSceneList")["scenes"]}:
+                    assert time.monotonic() < deadline, "no show scenes"
+                    time.sleep(0.1)
+                link.call("SetCurrentProgramScene", {"sceneName": names.SCENE_STARTING})
+                link.call("StartStream")
+                wait_for(lambda: link.call("GetStreamStatus")["outputActive"], 15, "stream")
+            time.sleep(15)  # the guard learns the stream's healthy bitrate
+            assert program(lab) == names.SCENE_STARTING
+            ns.shape(300)
+            wait_for(lambda: program(lab) == names.SCENE_BRB, 20, "BRB on a failing uplink",
+                     step=0.2)
+            ns.shape(6000)
+            wait_for(lambda: program(lab) == names.SCENE_STARTING, 40, "back when it recovers",
+                     step=0.2)
+            with lab.link() as link:
+                link.call("StopStream")
+            log = lab.log()
+        finally:
+            ns.unshape()
+            lab.stop()
+    finally:
+        ns.stop()
+    why = [line for line in log.splitlines() if "guard: switching to “BRB” (" in line]
+    assert why and any(w in why[0] for w in ("bitrate", "congestion", "dropped by the network"))
+    assert "guard: switching to “Starting Soon” (stream healthy again)" in log

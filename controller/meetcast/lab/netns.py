@@ -85,6 +85,40 @@ class NetNs:
     def unshape(self) -> None:
         subprocess.run(["tc", "qdisc", "del", "dev", self.host_if, "root"],
                        capture_output=True)
+        subprocess.run(self.argv(["tc", "qdisc", "del", "dev", self.ns_if, "root"]),
+                       capture_output=True)
+
+    def shape_both(self, kbit: int, latency_ms: int = 200) -> None:
+        """Both directions at ``kbit`` (a home line's upload, for everything the laptop
+        sends and receives alike)."""
+        self.shape(kbit, latency_ms)
+        burst = max(kbit * 1000 // 8 // 100, 3200)
+        subprocess.run(self.argv(["tc", "qdisc", "replace", "dev", self.ns_if, "root", "tbf",
+                                  "rate", f"{kbit}kbit", "burst", str(burst), "latency",
+                                  f"{latency_ms}ms"]), check=True, capture_output=True)
+
+    def _iptables(self, *args: str) -> None:
+        if not shutil.which("iptables"):
+            raise LabError("iptables is needed for loss on the shaped link "
+                           "(apt-get install iptables)")
+        subprocess.run(self.argv(["iptables", *args]), check=True, capture_output=True)
+
+    def loss(self, fraction: float) -> None:
+        """Drop this share of packets at random, each way, inside the namespace only."""
+        self._iptables("-F")
+        if fraction > 0:
+            for chain in ("INPUT", "OUTPUT"):
+                self._iptables("-A", chain, "-m", "statistic", "--mode", "random",
+                               "--probability", f"{fraction:.4f}", "-j", "DROP")
+
+    def outage(self, on: bool, loss: float = 0.0) -> None:
+        """Every packet dropped (the line is down), or back to ``loss``."""
+        if on:
+            self._iptables("-F")
+            for chain in ("INPUT", "OUTPUT"):
+                self._iptables("-A", chain, "-j", "DROP")
+        else:
+            self.loss(loss)
 
     def argv(self, argv: list[str]) -> list[str]:
         """Run ``argv`` inside the namespace."""
