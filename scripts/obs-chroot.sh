@@ -13,8 +13,10 @@ root="${MEETCAST_CHROOT_DIR:-/var/cache/meetcast}/obs-$suite"
 stamp="$root/.meetcast-ready"
 # What OBS needs inside, with --no-install-recommends. libgl1 (libGL.so.1, glvnd): OBS's
 # OpenGL loader opens it by name; trixie pulls it in, sid's obs-studio 32.2 does not, and
-# without it OBS stops at "Failed to load OpenGL entry functions".
-PACKAGES=(obs-studio obs-plugins python3 python3-yaml libgl1)
+# without it OBS stops at "Failed to load OpenGL entry functions". fonts-noto-cjk: the face
+# meetcast's Linux text sources name (Noto Sans CJK JP, meetcast_core/scene_spec.py FONT_FACE),
+# so Japanese titles and lower thirds draw as glyphs, not boxes.
+PACKAGES=(obs-studio obs-plugins python3 python3-yaml libgl1 fonts-noto-cjk)
 SUDO=""; if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 # apt inside a chroot wants /proc; mounted for the call only, in a mount namespace of its own

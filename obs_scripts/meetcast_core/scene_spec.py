@@ -72,9 +72,20 @@ def versioned_id(kind: str, obs_version: Version) -> str:
 
 BACKGROUND_ABGR = 0xFF3A2A1E   # a dark slate blue, opaque
 WHITE_ABGR = 0xFFFFFFFF
-FONT_FACE = {"windows": "Yu Gothic UI",    # has Japanese glyphs; GDI+ does no font fallback
-             "macos": "Hiragino Sans",     # ditto for FreeType on macOS
-             "linux": "Sans Serif"}        # FreeType's own default face name on Linux
+# One face per OS that has Japanese glyphs as well as Latin ones: neither text source falls
+# back to another font for a glyph its face lacks (GDI+ draws the one family; OBS's FreeType
+# source asks fontconfig for ONE file, plugins/text-freetype2/find-font-unix.c, FcFontMatch),
+# so a face without them draws □ for every kana and kanji. On Linux "Sans Serif" resolved to
+# DejaVu Sans (no CJK); Noto Sans CJK JP comes with Debian's fonts-noto-cjk (scripts/setup.sh)
+# and, where it is missing, fontconfig still gives the default face. Emoji are in none of
+# these faces and neither source draws colour glyphs: `meetcast say` warns about them.
+FONT_FACE = {"windows": "Yu Gothic UI",
+             "macos": "Hiragino Sans",
+             "linux": "Noto Sans CJK JP"}
+# The lower third wraps at this fraction of the canvas width (it starts at 4 % from the left)
+# and, on Windows, lives in a box this fraction of the canvas height tall, text at its bottom.
+LOWER_THIRD_WIDTH = 0.92
+LOWER_THIRD_BOX_HEIGHT = 0.30
 
 
 @dataclass(frozen=True)
@@ -181,16 +192,27 @@ def start_text(start_time: str) -> str:
     return f"Starting at {start_time}" if start_time.strip() else "Starting soon"
 
 
-def text_source(os_name: str, name: str, text: str, size: int) -> Source:
-    """A text source in the OS's native text plugin, white with an outline."""
+def text_source(os_name: str, name: str, text: str, size: int,
+                wrap: tuple[int, int] | None = None) -> Source:
+    """A text source in the OS's native text plugin, white with an outline.
+
+    ``wrap`` (width, height in canvas pixels): wrap long text at ``width`` instead of running
+    off the canvas. FreeType (``word_wrap`` + ``custom_width``, at least 100) breaks at spaces
+    and grows upward from a bottom-aligned item; GDI+ (``extents`` + ``extents_wrap``) wraps in
+    a fixed box, so the text sits at its bottom (``valign``) and what does not fit is cut."""
     font = {"face": FONT_FACE[os_name], "size": size, "style": "Regular", "flags": 0}
     if os_name == "windows":
         settings: dict[str, Any] = {
             "text": text, "font": font, "color": 0xFFFFFF, "opacity": 100,
             "outline": True, "outline_size": max(2, size // 24), "outline_color": 0x000000}
+        if wrap:
+            settings |= {"extents": True, "extents_wrap": True, "extents_cx": wrap[0],
+                         "extents_cy": wrap[1], "valign": "bottom"}
         return Source(name, "text_gdiplus", settings, managed=("text",))
     settings = {"text": text, "font": font, "color1": WHITE_ABGR, "color2": WHITE_ABGR,
                 "outline": True, "drop_shadow": False}
+    if wrap:
+        settings |= {"word_wrap": True, "custom_width": max(100, min(4096, wrap[0]))}
     return Source(name, "text_ft2_source", settings, managed=("text",))
 
 
@@ -230,7 +252,8 @@ def build_show(os_name: str, event: Event | None = None, canvas: tuple[int, int]
         text_source(os_name, names.SOURCE_TITLE, ev.title, size(0.09)),
         text_source(os_name, names.SOURCE_START_TIME, start_text(ev.start_time), size(0.055)),
         text_source(os_name, names.SOURCE_HASHTAG, ev.hashtag, size(0.045)),
-        text_source(os_name, names.SOURCE_LOWER_THIRD, "", size(0.05)),
+        text_source(os_name, names.SOURCE_LOWER_THIRD, "", size(0.05),
+                    wrap=(round(w * LOWER_THIRD_WIDTH), round(h * LOWER_THIRD_BOX_HEIGHT))),
         text_source(os_name, names.SOURCE_BRB_MESSAGE, "Be right back", size(0.1)),
         text_source(os_name, names.SOURCE_ENDING_MESSAGE, "Thanks for watching", size(0.1)),
         Source(names.SOURCE_ZOOM_CAPTURE, capture.kind, capture.settings, capture.managed,

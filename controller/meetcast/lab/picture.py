@@ -57,3 +57,34 @@ def screenshot(link, source: str, width: int, height: int) -> Picture:
 
 def close(a: tuple[int, int, int], b: tuple[int, int, int], tolerance: int = 12) -> bool:
     return all(abs(x - y) <= tolerance for x, y in zip(a, b, strict=True))
+
+
+def ink(pic: Picture, threshold: int = 160) -> frozenset[tuple[int, int]]:
+    """The bright pixels of a picture (white text on a transparent or dark ground): luma at
+    least ``threshold``, and opaque when the picture has an alpha channel."""
+    out = set()
+    for y, row in enumerate(pic.rows):
+        for x in range(pic.width):
+            px = row[x * pic.channels:(x + 1) * pic.channels]
+            if pic.channels == 4 and px[3] < 128:
+                continue
+            b, g, r = px[0], px[1], px[2]
+            if (299 * r + 587 * g + 114 * b) // 1000 >= threshold:
+                out.add((x, y))
+    return frozenset(out)
+
+
+def shape(points: frozenset[tuple[int, int]]) -> frozenset[tuple[int, int]]:
+    """``points`` moved so that their bounding box starts at (0, 0): the same glyph drawn at
+    another place has the same shape."""
+    if not points:
+        return points
+    x0 = min(x for x, _ in points)
+    y0 = min(y for _, y in points)
+    return frozenset((x - x0, y - y0) for x, y in points)
+
+
+def shape_distance(a: frozenset[tuple[int, int]], b: frozenset[tuple[int, int]]) -> float:
+    """0 for the same shape, 1 for nothing in common (Jaccard distance of the two sets)."""
+    union = a | b
+    return 1 - len(a & b) / len(union) if union else 0.0
