@@ -22,14 +22,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, RichLog, Sparkline, Static
+from textual.widgets import Footer, RichLog, Static
 
 from meetcast_core.names import MIC_SOURCE
 from meetcast_core.printable import shown
 from meetcast_core.stream import health as hl
 from meetcast_core.stream.engine import SHOW_EVERY, Event, View
 
-from . import bitrate
+from . import bitrate, sparkline
 from .obslink import ObsError
 from .session import Session
 from .settings import WatchSettings, hms, money
@@ -37,6 +37,15 @@ from .settings import WatchSettings, hms, money
 STATE_STYLE = {hl.OK: "bold black on green", hl.LOW: "bold black on yellow",
                hl.OFFLINE: "bold white on red", hl.STALE: "bold black on bright_white"}
 HISTORY = 120  # bars in the sparkline: two minutes, one a second
+SPARK_ROWS = 3  # rows of bars (eighths each: 24 steps from 0 to the top of the scale)
+
+
+def fitted(text: Text) -> Text:
+    """Never wrapped: a panel line too long for an 80-column terminal is cut with "…" rather
+    than pushing the lines below it out of their box."""
+    text.no_wrap = True
+    text.overflow = "ellipsis"
+    return text
 
 
 class Confirm(ModalScreen[bool]):
@@ -67,13 +76,15 @@ class WatchApp(App[int]):
     CSS = """
     #top { height: 1; }
     #spark { height: 4; margin: 0 1; }
-    #middle { height: 9; }
+    #middle { height: 10; }
     #stats { width: 1fr; padding: 0 1; }
     #scenes { width: 1fr; padding: 0 1; border-left: solid $primary; }
     #log { height: 1fr; border-top: solid $primary; }
     """
     BINDINGS: ClassVar = [
-        *[Binding(str(n), f"switch({n})", "scene", show=n == 1) for n in range(1, 10)],
+        # One footer entry for the nine keys: "1-9 switch scene", not "1 scene".
+        *[Binding(str(n), f"switch({n})", "switch scene", show=n == 1, key_display="1-9")
+          for n in range(1, 10)],
         Binding("m", "mute", "mute mic"),
         Binding("s", "start_stop", "start/stop"),
         Binding("q", "quit_watch", "quit"),
@@ -114,7 +125,7 @@ class WatchApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="top")
-        yield Sparkline([], id="spark")
+        yield Static(id="spark")
         with Horizontal(id="middle"):
             yield Static(id="stats")
             yield Static(id="scenes")
@@ -152,10 +163,19 @@ class WatchApp(App[int]):
         if snap.t - self._spark_t >= SHOW_EVERY:  # one bar per second, however often it polls
             self._spark_t = snap.t
             self.kbps.append(snap.health.kbps)
-            self.query_one("#spark", Sparkline).data = [k or 0.0 for k in self.kbps]
+            self._spark()
         self._top(snap)
         self._stats(snap)
         self._scenes(snap)
+
+    def _spark(self) -> None:
+        """Bars from zero with their scale in words (meetcast.sparkline)."""
+        spark = self.query_one("#spark", Static)
+        width = max(10, spark.content_region.width or 78)
+        rows = sparkline.bars(self.kbps, width, SPARK_ROWS)
+        t = Text("\n".join(rows), style="cyan")
+        t.append("\n" + sparkline.label(self.kbps, width), style="dim")
+        spark.update(fitted(t))
 
     def _top(self, snap: View | None) -> None:
         elapsed = time.monotonic() - self.started
@@ -166,16 +186,16 @@ class WatchApp(App[int]):
         state = snap.state if snap else hl.OFFLINE
         t = Text()
         t.append(f" {state} ", style=STATE_STYLE[state])
-        conn = "connected" if snap and snap.connected else "reconnecting…"
-        t.append(f"  OBS {self.session.conn} {conn}   watching {hms(elapsed)}")
+        conn = "" if snap and snap.connected else " reconnecting…"
+        t.append(f"  OBS {self.session.conn}{conn}  watching {hms(elapsed)}")
         if snap and snap.sample.active:
-            t.append(f"   live {hms(snap.live_s)}")
+            t.append(f"  live {hms(snap.live_s)}")
         s = self.settings
         if s.cost_per_hour:
             cost = elapsed / 3600 * s.cost_per_hour
-            t.append(f"   cost {money(cost, s.currency)} "
-                     f"(at {money(s.cost_per_hour, s.currency)}/h)")
-        self.query_one("#top", Static).update(t)
+            t.append(f"  cost {money(cost, s.currency)} "
+                     f"({money(s.cost_per_hour, s.currency)}/h)")
+        self.query_one("#top", Static).update(fitted(t))
 
     def _stats(self, snap: View) -> None:
         h, smp, tot = snap.health, snap.sample, snap.totals
@@ -185,19 +205,20 @@ class WatchApp(App[int]):
         now = "—" if h.kbps is None else f"{h.kbps:,.0f}"
         t.append("bitrate   ", style="dim")
         t.append(f"{now} kbps", style="bold")
-        if ema == ema:  # not NaN
-            t.append(f"  (avg {ema:,.0f}")
+        if ema == ema:  # not NaN; on a line of its own: 80 columns hold half of it beside
+            t.append(f"\n          avg {ema:,.0f}")
             if summ["p5"] is not None:
-                t.append(f", worst 5% {summ['p5']:,.0f}")
-            t.append(")")
+                t.append(f" · worst 5% {summ['p5']:,.0f}")
         t.append("\ncongestion ", style="dim")
         t.append(f"{smp.congestion:.2f}", style="yellow" if smp.congestion >= 0.25 else "")
         t.append("\ndropped   ", style="dim")
-        t.append(f"network {tot.network}", style="red" if h.drops.network else "")
+        t.append(f"net {tot.network}", style="red" if h.drops.network else "")
         t.append(f" · encoder {tot.encoder}", style="red" if h.drops.encoder else "")
         t.append(f" · render {tot.render}", style="red" if h.drops.render else "")
         t.append("\nOBS       ", style="dim")
-        t.append(f"CPU {smp.cpu:.1f}% · {smp.fps:.1f} fps")
+        # Figures only when measured: disconnected, OBS reported nothing (not "0.0%").
+        t.append(f"CPU {smp.cpu:.1f}% · {smp.fps:.1f} fps" if snap.connected
+                 else "— (not connected)")
         mic = {None: "?", True: "MUTED", False: "on"}[snap.mic_muted]
         t.append("\nmic       ", style="dim")
         t.append(mic, style="bold red" if snap.mic_muted else "")
@@ -210,18 +231,18 @@ class WatchApp(App[int]):
             t.append("on inside OBS (it switches BRB)")
         if snap.stale:
             t.append("\nSTALE     ", style="dim")
-            t.append(f"figures {snap.age:.1f} s old: no reading from OBS", style="bold")
+            t.append(f"figures {snap.age:.1f} s old (no reply)", style="bold")
         if h.reasons:
             t.append("\nwhy       ", style="dim")
             t.append("; ".join(h.reasons), style="yellow")
-        self.query_one("#stats", Static).update(t)
+        self.query_one("#stats", Static).update(fitted(t))
 
     def _scenes(self, snap: View) -> None:
         t = Text("scenes (press the number)\n", style="dim")
         for i, name in enumerate(snap.scenes, 1):
             line = f"{i if i < 10 else ' '} {shown(name)}\n"
             t.append(line, style="bold reverse" if name == snap.scene else "")
-        self.query_one("#scenes", Static).update(t)
+        self.query_one("#scenes", Static).update(fitted(t))
 
     # -- actions ------------------------------------------------------------------------
     def _note(self, text: str, kind: str = "info") -> None:

@@ -28,6 +28,10 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
     p.set_defaults(func=run_list)
     actions = p.add_subparsers(dest="action", metavar="ACTION")
+    lst = actions.add_parser("list", parents=[conn],
+                             help="the scenes, numbered as in the Scenes dock (the default)")
+    lst.add_argument("--json", action="store_true", help="print JSON for scripts")
+    lst.set_defaults(func=run_list)
     e = actions.add_parser(
         "export", help="write importable OBS scene collections generated from the scene spec")
     e.add_argument("--os", choices=OS_NAMES, action="append", dest="os_names",

@@ -16,7 +16,9 @@ from .common import open_link, print_json
 
 def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> None:
     p = sub.add_parser("stream", parents=[conn], help="start or stop streaming")
-    p.add_argument("action", choices=["start", "stop"])
+    # Optional for argparse, so that a bare `meetcast stream` says what to type instead of
+    # argparse's "the following arguments are required: action".
+    p.add_argument("action", choices=["start", "stop"], nargs="?", metavar="start|stop")
     p.add_argument("--yes", "-y", action="store_true",
                    help="stop without asking (for scripts)")
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -45,6 +47,9 @@ def wait_for(link, active: bool, timeout: float = 10.0) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.action is None:
+        raise BadInput("stream needs start or stop: meetcast stream start, or meetcast stream "
+                       "stop (asks first)")
     want = args.action == "start"
     with open_link(args) as link:
         active = bool(link.call("GetStreamStatus").get("outputActive"))

@@ -43,14 +43,15 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
 
 def make_session(args: argparse.Namespace) -> tuple[Session, WatchSettings]:
     from ..connection import load_config
+    from ..errors import BadInput
     from ..session import Session
     from ..settings import WatchSettings, watch_settings
 
     config = load_config()
     settings = watch_settings(config)
     if args.cost_per_hour is not None:
-        if args.cost_per_hour < 0:
-            raise argparse.ArgumentTypeError("--cost-per-hour must not be negative")
+        if not 0 <= args.cost_per_hour <= 10000:  # [watch] cost_per_hour's range
+            raise BadInput(f"--cost-per-hour must be 0..10000, got {args.cost_per_hour:g}")
         settings = WatchSettings(args.cost_per_hour, settings.currency, settings.interval,
                                  settings.record_dir)
     if args.auto_brb is not None:
@@ -61,17 +62,29 @@ def make_session(args: argparse.Namespace) -> tuple[Session, WatchSettings]:
     return session.open(), settings
 
 
-def line(v: View) -> str:
+def cost_text(seconds: float, settings: WatchSettings | None) -> str:
+    """``  cost $0.12 ($1.20/h)``: the cloud desktop's running cost while watching, as the
+    dashboard shows it; empty when no cost per hour is set."""
+    from ..settings import money
+
+    if settings is None or not settings.cost_per_hour:
+        return ""
+    c, per = settings.currency, settings.cost_per_hour
+    return f"  cost {money(seconds / 3600 * per, c)} ({money(per, c)}/h)"
+
+
+def line(v: View, settings: WatchSettings | None = None) -> str:
     """One plain line for a person. Figures only when they were measured: OFFLINE says why
-    instead, and STALE says how old the figures are."""
+    instead, and STALE says how old the figures are. The running cost when one is set."""
     from ..settings import hms
 
     h = v.health
     state = v.state
+    cost = cost_text(v.t + v.age, settings)
     if not v.connected or state == "OFFLINE":
         why = "; ".join(h.reasons) or "not streaming"
         scene = f"  scene “{shown(v.scene)}”" if v.scene else ""
-        return f"{hms(v.t + v.age)} OFFLINE ({why}){scene}"
+        return f"{hms(v.t + v.age)} OFFLINE ({why}){scene}{cost}"
     rate = "   — kbps" if h.kbps is None else f"{h.kbps:5.0f} kbps"
     d = v.totals
     old = f" (figures {v.age:.1f} s old)" if state == "STALE" else ""
@@ -79,10 +92,11 @@ def line(v: View) -> str:
     return (f"{hms(v.t + v.age)} {state:<7} {rate}  congestion {v.sample.congestion:.2f}  "
             f"dropped net {d.network} enc {d.encoder} render {d.render}  "
             f"CPU {v.sample.cpu:.1f}%  {v.sample.fps:.1f} fps  "
-            f"scene “{shown(v.scene or '—')}”{pic}{old}")
+            f"scene “{shown(v.scene or '—')}”{pic}{old}{cost}")
 
 
-def run_lines(session: Session, seconds: float, as_json: bool) -> int:
+def run_lines(session: Session, seconds: float, as_json: bool,
+              settings: WatchSettings | None = None) -> int:
     from meetcast_core.stream.record import dumps
 
     printed: View | None = None  # the last line printed for a person
@@ -98,7 +112,7 @@ def run_lines(session: Session, seconds: float, as_json: bool) -> int:
         try:
             if v.due_after(printed):  # a person gets a line a second, or news at once
                 printed = v
-                print(line(v), flush=True)
+                print(line(v, settings), flush=True)
         except BrokenPipeError:
             session.request_stop()
 
@@ -119,22 +133,20 @@ def run_lines(session: Session, seconds: float, as_json: bool) -> int:
     finally:
         session.stop()
     if session.fatal:
+        from ..errors import Failed
+
         if as_json:  # the event went to stdout; a human reading stderr still gets one line
-            print(f"meetcast: {session.fatal}", file=sys.stderr)
-        return 1
+            raise Failed(session.fatal)
+        return 1  # the plain lines' stderr has said it already
     return 0
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        session, settings = make_session(args)
-    except argparse.ArgumentTypeError as exc:
-        print(f"meetcast: {exc}", file=sys.stderr)
-        return 2
+    session, settings = make_session(args)  # bad flags or config: BadInput, exit 2
     if session.recorder and not args.json:
         print(f"recording this session to {session.recorder.path}", file=sys.stderr)
     if args.json or args.plain or not sys.stdout.isatty():
-        return run_lines(session, args.seconds, args.json)
+        return run_lines(session, args.seconds, args.json, settings)
     from ..dashboard import WatchApp  # Textual loads only for the dashboard
 
     app = WatchApp(session, settings, args.seconds)
@@ -143,7 +155,8 @@ def run(args: argparse.Namespace) -> int:
     if session.recorder:
         print(f"session recorded in {session.recorder.path} "
               f"(draw it: meetcast report {session.recorder.path})", file=sys.stderr)
-    if session.fatal:
-        print(f"meetcast: {session.fatal}", file=sys.stderr)
-        return 1
+    if session.fatal:  # after the dashboard has left the screen, so that it stays readable
+        from ..errors import Failed
+
+        raise Failed(session.fatal)
     return int(code or 0)
