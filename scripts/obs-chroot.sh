@@ -64,8 +64,10 @@ if [ -f "$stamp" ]; then
 fi
 
 if ! command -v debootstrap >/dev/null; then
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+  # shellcheck source=scripts/apt-wait.sh
+  . "$(dirname "$0")/apt-wait.sh"   # apt_get: waits for another apt instead of exit 100
+  apt_get update -qq
+  apt_get install -y -qq --no-install-recommends debootstrap >/dev/null
 fi
 mirror="${MEETCAST_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 not_mounted "$root.partial"; not_mounted "$root"

@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+# shellcheck source=scripts/apt-wait.sh
+. scripts/apt-wait.sh   # apt_get: waits for another apt (unattended upgrades) to finish
 
 APT_PACKAGES=(
   obs-studio obs-plugins          # OBS 29 + obs-websocket 5 + Python scripting
@@ -32,9 +32,8 @@ for p in "${APT_PACKAGES[@]}"; do
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "meetcast setup: installing ${missing[*]}"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
+  apt_get update -qq
+  apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 PY="${PYTHON:-python3}"
@@ -48,3 +47,5 @@ fi
 .venv/bin/python -m pip install -q -e '.[bench]' \
   || echo "meetcast setup: the bench extra did not install; bench/audio_chain.py needs it" >&2
 echo "meetcast setup: ready ($(.venv/bin/meetcast --version))"
+echo "meetcast setup: the command is .venv/bin/meetcast; to type just 'meetcast':" \
+  "source .venv/bin/activate"
