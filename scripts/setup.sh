@@ -24,6 +24,7 @@ APT_PACKAGES=(
   debootstrap                     # scripts/obs-chroot.sh: the OBS 30.2 and 32.2 chroots
   python3 python3-venv python3-pip
   openbox                         # EWMH window manager: OBS registers XComposite under it
+  chromium chromium-driver        # the phone page's tests and bench: headless, via Selenium
   fonts-noto-cjk                  # Noto Sans CJK JP: Japanese text in OBS's text sources
 )
 missing=()

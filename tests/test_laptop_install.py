@@ -30,16 +30,17 @@ from meetcast_core.script_version import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("numpy", "matplotlib", "textual", "rich", "obsws_python", "websocket", "yaml",
-         "meetcast.lab", "meetcast.session", "meetcast.dashboard", "meetcast_core.scene_spec",
-         "meetcast_core.collection_export", "meetcast_core.encoder_profiles")
+HEAVY = ("numpy", "matplotlib", "textual", "rich", "obsws_python", "websocket", "websockets",
+         "yaml", "meetcast.lab", "meetcast.session", "meetcast.dashboard", "meetcast.web",
+         "meetcast_core.scene_spec", "meetcast_core.collection_export",
+         "meetcast_core.encoder_profiles")
 
 
 # -- what the laptop installs --------------------------------------------------------------
 def test_the_laptop_dependencies_leave_the_plotting_stack_to_the_report_extra() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     names = {d.split(">")[0].split("[")[0].strip() for d in project["dependencies"]}
-    assert names == {"obsws-python", "pyyaml", "rich", "textual"}
+    assert names == {"obsws-python", "pyyaml", "rich", "textual", "websockets"}
     assert {d.split(">")[0] for d in project["optional-dependencies"]["report"]} == {
         "matplotlib", "numpy"}
     assert "version" in project["dynamic"]

@@ -14,9 +14,9 @@ command is offered only where that package is present, never as a command that c
 
 from importlib.util import find_spec
 
-from . import mute, profile, report, say, scenes, script, status, stream, switch, watch
+from . import mute, profile, report, say, scenes, script, status, stream, switch, watch, web
 
-COMMANDS = [status, scenes, switch, stream, mute, say, watch, report, profile, script]
+COMMANDS = [status, scenes, switch, stream, mute, say, watch, web, report, profile, script]
 
 if find_spec("meetcast.lab") is not None:
     from . import lab

@@ -86,9 +86,35 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from ..errors import BadInput, Failed
+def put_lower_third(link: Any, text: str) -> tuple[str, list[str]]:
+    """Set the lower third's text on ``link`` (an ObsLink, or a watch/web Session: anything
+    with ``call``); returns the text OBS now holds and the warnings about it. Shared by
+    ``say`` and ``meetcast web``'s text box, so both check and warn alike."""
+    from ..errors import Failed
     from ..obslink import NotConnected, ObsError  # obs-websocket loads when a command connects
+
+    try:
+        link.call("GetInputSettings", {"inputName": SOURCE_LOWER_THIRD})
+    except NotConnected:
+        raise
+    except ObsError:
+        raise Failed(f"OBS has no “{SOURCE_LOWER_THIRD}” source yet: load "
+                     "obs_scripts/meetcast_obs.py in OBS (Tools → Scripts), which builds "
+                     "it") from None
+    from ..frames import rendered, wait_frames
+
+    frame = rendered(link)
+    link.call("SetInputSettings", {"inputName": SOURCE_LOWER_THIRD,
+                                   "inputSettings": {"text": text}, "overlay": True})
+    now = link.call("GetInputSettings", {"inputName": SOURCE_LOWER_THIRD})
+    # The new size shows after OBS's next frame (meetcast.frames); about 70 ms at 30 fps.
+    size = footprint(link) if text and wait_frames(link, frame) else None
+    held = now.get("inputSettings", {}).get("text", "")
+    return held, warnings(held, size)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import BadInput
 
     if args.clear and args.text is not None:
         raise BadInput("say: give TEXT or --clear, not both (--clear empties the lower third)")
@@ -96,24 +122,8 @@ def run(args: argparse.Namespace) -> int:
         raise BadInput("say needs TEXT (quote it), or --clear to empty the lower third")
     text = "" if args.clear else args.text.replace("\\n", "\n")
     with open_link(args) as link:
-        try:
-            link.call("GetInputSettings", {"inputName": SOURCE_LOWER_THIRD})
-        except NotConnected:
-            raise
-        except ObsError:
-            raise Failed(f"OBS has no “{SOURCE_LOWER_THIRD}” source yet: load "
-                         "obs_scripts/meetcast_obs.py in OBS (Tools → Scripts), which builds "
-                         "it") from None
-        from ..frames import rendered, wait_frames
-
-        frame = rendered(link)
-        link.call("SetInputSettings", {"inputName": SOURCE_LOWER_THIRD,
-                                       "inputSettings": {"text": text}, "overlay": True})
-        now = link.call("GetInputSettings", {"inputName": SOURCE_LOWER_THIRD})
-        # The new size shows after OBS's next frame (meetcast.frames); about 70 ms at 30 fps.
-        size = footprint(link) if text and wait_frames(link, frame) else None
-    held = now.get("inputSettings", {}).get("text", "")
-    for warning in warnings(held, size):
+        held, warned = put_lower_third(link, text)
+    for warning in warned:
         print(f"meetcast: warning: {warning}", file=sys.stderr)
     if args.json:
         print_json({"source": SOURCE_LOWER_THIRD, "text": held})
