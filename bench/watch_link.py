@@ -38,10 +38,10 @@ from _common import ROOT, SIZE, add_show_scenes, start_stream, table
 
 from meetcast.lab import Lab, ObsConfig
 from meetcast.lab.netns import NetNs
+from meetcast.lab.procs import cpu_seconds, rss_mb
 from meetcast.lab.relay import DelayRelay
 from meetcast_core import names
 
-TICK = os.sysconf("SC_CLK_TCK")
 DELAY_S = 0.075  # each way: 150 ms RTT
 KBIT = 1000
 
@@ -74,20 +74,6 @@ def probe() -> None:
         elif cmd == "quit":
             break
     s.stop()
-
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 class Probe:

@@ -22,22 +22,7 @@ import time
 from _common import ROOT, SIZE, add_show_scenes, start_stream, stop_stream, table
 
 from meetcast.lab import Lab, ObsConfig
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime, all threads
-
-
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+from meetcast.lab.procs import cpu_seconds, rss_mb
 
 
 def main() -> None:

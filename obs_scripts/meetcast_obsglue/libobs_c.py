@@ -78,21 +78,27 @@ def candidates(platform: str, version: Version) -> list[str | None]:
     return [None, *fact("libobs_linux_sonames", version)]
 
 
-@cache
-def lib() -> ctypes.CDLL | None:
-    """libobs with the signatures above set, or None when it cannot be reached."""
-    from .obsutil import obs_version  # obspython: only inside OBS, where lib() is called
+def load(signatures: dict[str, tuple[Any, list[Any]]]) -> ctypes.CDLL | None:
+    """libobs as a CDLL object of the caller's own with ``signatures`` set (so two modules'
+    argtypes never clash), or None when it cannot be reached."""
+    from .obsutil import obs_version  # obspython: only inside OBS, where this is called
 
     for name in candidates(sys.platform, obs_version()):
         try:
             dll = ctypes.CDLL(name)
-            for fn, (restype, argtypes) in _SIGNATURES.items():
+            for fn, (restype, argtypes) in signatures.items():
                 f = getattr(dll, fn)
                 f.restype, f.argtypes = restype, argtypes
         except (OSError, AttributeError):
             continue
         return dll
     return None
+
+
+@cache
+def lib() -> ctypes.CDLL | None:
+    """libobs with the signatures above set, or None when it cannot be reached."""
+    return load(_SIGNATURES)
 
 
 def source_by_name(name: str) -> int | None:

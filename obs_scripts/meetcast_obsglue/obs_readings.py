@@ -17,7 +17,6 @@ reference to the caller.
 from __future__ import annotations
 
 import ctypes
-import sys
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -25,7 +24,7 @@ from typing import Any
 
 from meetcast_core.stream.picture import SAMPLE_SIZE, luma_span
 
-from .libobs_c import candidates
+from .libobs_c import load
 
 # The frontend's stream outputs, by the names it creates them with (frontend/utility/
 # SimpleOutput.cpp and AdvancedOutput.cpp in 30+, UI/window-basic-main-outputs.cpp in 29).
@@ -98,20 +97,8 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
 
 @cache
 def lib() -> ctypes.CDLL | None:
-    """libobs (already loaded by OBS) with the signatures above, or None. A CDLL object of
-    our own, so these argtypes never clash with another module's."""
-    from .obsutil import obs_version
-
-    for name in candidates(sys.platform, obs_version()):
-        try:
-            dll = ctypes.CDLL(name)
-            for fn, (restype, argtypes) in _SIGNATURES.items():
-                f = getattr(dll, fn)
-                f.restype, f.argtypes = restype, argtypes
-        except (OSError, AttributeError):
-            continue
-        return dll
-    return None
+    """libobs (already loaded by OBS) with the signatures above, or None."""
+    return load(_SIGNATURES)
 
 
 @dataclass(frozen=True)
