@@ -72,6 +72,10 @@ class ObsConfig:
     output_size: tuple[int, int] = (1280, 720)
     fps: int = 30
     video_kbps: int = 1500
+    # The generated collection's (empty) scenes, top to bottom, the first on program. The
+    # tests' labs keep OBS's own default "Scene"; `meetcast lab` opens with meetcast's show
+    # scenes only, so the dock's numbers are the ones docs/scenes.md shows (BRB = 3).
+    scenes: tuple[str, ...] = ("Scene",)
 
 
 def scene_source(name: str) -> dict:
@@ -200,12 +204,13 @@ class Obs:
     def write_collection(self, name: str) -> None:
         scripts = [{"path": str(p.resolve()), "settings": self.cfg.script_settings}
                    for p in self.cfg.scripts]
+        scenes = self.cfg.scenes
         doc = {
             "name": name,
-            "current_scene": "Scene",
-            "current_program_scene": "Scene",
-            "scene_order": [{"name": "Scene"}],
-            "sources": [scene_source("Scene")],
+            "current_scene": scenes[0],
+            "current_program_scene": scenes[0],
+            "scene_order": [{"name": s} for s in scenes],
+            "sources": [scene_source(s) for s in scenes],
             "groups": [],
             "DesktopAudioDevice1": audio_device("pulse_output_capture", "Desktop Audio",
                                                 self.desktop_device),
