@@ -48,16 +48,18 @@ def test_flat_frames_are_no_picture_but_a_still_slide_is_a_picture() -> None:
 
 
 def test_picture_lost_after_two_seconds_and_back_after_two() -> None:
+    # Read once a second: a change is dated halfway between the readings around it.
     watch = pic.PictureWatch()
     watch.update(0.0, pic.HAS_PICTURE)
-    assert not watch.update(1.0, pic.FLAT).lost
-    assert not watch.update(2.5, pic.FLAT).lost
+    assert not watch.update(1.0, pic.FLAT).lost  # went at about 0.5
+    assert not watch.update(2.0, pic.FLAT).lost
     st = watch.update(3.0, pic.NO_SIZE)
-    assert st.lost and st.lost_since == 1.0
-    assert st.text(13.0) == "Zoom: no picture 0:12 (window closed or minimised)"
+    assert st.lost and st.lost_since == 0.5
+    assert st.text(12.5) == "Zoom: no picture 0:12 (window closed or minimised)"
     assert watch.update(4.0, pic.HAS_PICTURE).lost  # one good frame is not enough
     assert watch.update(5.0, pic.FLAT).lost
-    watch.update(6.0, pic.HAS_PICTURE)
+    watch.update(6.0, pic.HAS_PICTURE)  # back at about 5.5
+    assert watch.update(7.0, pic.HAS_PICTURE).lost
     assert not watch.update(8.0, pic.HAS_PICTURE).lost
 
 

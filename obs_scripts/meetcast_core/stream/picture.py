@@ -67,7 +67,11 @@ class PictureState:
 @dataclass
 class PictureWatch:
     """Debounces readings: lost after LOST_AFTER s without a picture, back after BACK_AFTER s
-    with one. ``lost_since`` is when the picture went, not when it was declared lost."""
+    with one. ``lost_since`` is when the picture went, not when it was declared lost.
+
+    A change happened somewhere between the last reading before it and the first after it;
+    the midpoint of the two is taken as its time (the unbiased guess), so that how often the
+    capture is read does not add a whole period to "no picture for 2 s"."""
 
     lost_after: float = LOST_AFTER
     back_after: float = BACK_AFTER
@@ -75,12 +79,15 @@ class PictureWatch:
     _bad_since: float | None = None
     _good_since: float | None = None
     _reading: str = HAS_PICTURE
+    _last_t: float | None = None
 
     def update(self, t: float, reading: str) -> PictureState:
+        changed_at = t if self._last_t is None else (self._last_t + t) / 2
+        self._last_t = t
         self._reading = reading
         if reading == HAS_PICTURE:
             if self._good_since is None:
-                self._good_since = t
+                self._good_since = changed_at
             if self.lost and t - self._good_since >= self.back_after:
                 self.lost = False
             if not self.lost:
@@ -88,14 +95,10 @@ class PictureWatch:
         else:
             self._good_since = None
             if self._bad_since is None:
-                self._bad_since = t
+                self._bad_since = changed_at
             if not self.lost and t - self._bad_since >= self.lost_after:
                 self.lost = True
         return self.state()
 
     def state(self) -> PictureState:
         return PictureState(self._reading, self.lost, self._bad_since if self.lost else None)
-
-    def back_for(self, t: float) -> float:
-        """Seconds the picture has been there without a break (0 while it is missing)."""
-        return 0.0 if self._good_since is None else t - self._good_since
