@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import socket
 import time
 import urllib.error
@@ -17,6 +18,7 @@ from websockets.exceptions import InvalidStatus
 
 from meetcast.lab import Lab
 from meetcast.lab.browser import WebProcess, tcp_established, wait_for
+from meetcast.levels import FLOOR_DB, peaks
 from meetcast.web.access import new_token, page_url, split_path
 
 
@@ -30,6 +32,14 @@ def test_every_path_must_carry_the_token() -> None:
                  f"//{token}/", f"/{token.upper()}/ws"):
         assert split_path(path, token) is None, path
     assert page_url("[::1]", 8455, token) == f"http://[::1]:8455/{token}/"
+
+
+def test_levels_are_the_loudest_channel_peak_in_dbfs() -> None:
+    # obs-websocket's inputLevelsMul: per channel [magnitude, peak, input peak], 0..1
+    got = peaks({"Mic/Aux": [[0.05, 0.5, 0.9], [0.02, 0.25, 0.3]],
+                 "Desktop Audio": [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]})
+    assert got == {"mic": round(20 * math.log10(0.5), 1), "desktop": FLOOR_DB}
+    assert peaks({}) == {"mic": None, "desktop": None}
 
 
 @pytest.mark.parametrize("args", [["--port", "99999"], ["--port", "x"], ["--port", "-1"],
@@ -113,3 +123,39 @@ def test_bind_prints_a_qr_code_and_a_port_in_use_is_bad_input(lab: Lab, run_meet
         assert str(port) in r.stderr and r.stdout == ""
     with socket.socket() as s:  # and the port is free again once it has stopped
         s.bind(("127.0.0.1", port))
+
+
+@pytest.mark.obs
+def test_levels_only_to_pages_that_ask_and_only_while_they_do(lab: Lab) -> None:
+    """Audio levels (InputVolumeMeters) reach a page that shows them, four a second, and
+    no other page; the laptop stops asking OBS for them when no page shows them."""
+    with WebProcess(lab.env(), "--port", "0") as web:
+        ws_url = web.url.replace("http://", "ws://") + "ws"
+
+        async def run() -> tuple[list[dict], list[dict], list[dict]]:
+            async with connect(ws_url) as showing, connect(ws_url) as not_showing:
+                await showing.send(json.dumps({"do": "levels", "on": True}))
+
+                async def read(ws, seconds: float) -> list[dict]:
+                    out = []
+                    deadline = time.monotonic() + seconds
+                    while (left := deadline - time.monotonic()) > 0:
+                        try:
+                            out.append(json.loads(await asyncio.wait_for(ws.recv(), left)))
+                        except TimeoutError:
+                            break
+                    return out
+
+                on, other = await asyncio.gather(read(showing, 3.0), read(not_showing, 3.0))
+                await showing.send(json.dumps({"do": "levels", "on": False}))
+                await read(showing, 0.5)  # what was already on its way
+                off = await read(showing, 2.0)
+                return on, other, off
+
+        on, other, off = asyncio.run(run())
+    levels = [m for m in on if m["type"] == "levels"]
+    assert len(levels) >= 6, [m["type"] for m in on]  # 4 a second, from OBS's own meters
+    assert all(isinstance(m["inputs"]["mic"], float) and -60 <= m["inputs"]["mic"] <= 0
+               for m in levels), levels[-1]
+    assert not [m for m in other if m["type"] == "levels"]
+    assert not [m for m in off if m["type"] == "levels"]

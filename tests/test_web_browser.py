@@ -232,3 +232,11 @@ def test_names_from_obs_are_shown_as_text(lab: Lab, web: WebProcess, browser: An
     finally:
         with lab.link() as link:
             link.call("RemoveScene", {"sceneName": name})
+
+
+def test_the_page_shows_the_audio_levels_while_on_screen(web: WebProcess, browser: Any) -> None:
+    open_page(browser, web.url)
+    wait_for("the mic's level", lambda: browser.find_element("id", "db-mic").text.endswith(
+        "dB"))
+    width = browser.execute_script("return document.getElementById('level-mic').style.width")
+    assert width.endswith("%")

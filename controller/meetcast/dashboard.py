@@ -29,7 +29,7 @@ from meetcast_core.printable import shown
 from meetcast_core.stream import health as hl
 from meetcast_core.stream.engine import SHOW_EVERY, Event, View
 
-from . import bitrate, sparkline
+from . import bitrate, levels, sparkline
 from .obslink import ObsError
 from .session import Session
 from .settings import WatchSettings, hms, money
@@ -139,6 +139,7 @@ class WatchApp(App[int]):
         sys.setswitchinterval(0.0005)
         self.started = time.monotonic()
         self.session.start()
+        self.session.want_levels(True)  # shown while the dashboard is; --plain/--json do not
         self.set_interval(1.0, self.refresh_view)
         if self.seconds:
             self.set_timer(self.seconds, self.action_quit_watch)
@@ -222,6 +223,10 @@ class WatchApp(App[int]):
         mic = {None: "?", True: "MUTED", False: "on"}[snap.mic_muted]
         t.append("\nmic       ", style="dim")
         t.append(mic, style="bold red" if snap.mic_muted else "")
+        if self.session.levels:
+            t.append("\naudio     ", style="dim")
+            t.append(" · ".join(f"{key} {levels.shown(v)}"
+                                for key, v in levels.peaks(self.session.levels).items()))
         if snap.picture is not None:
             t.append("\nZoom      ", style="dim")
             t.append(snap.picture.text(snap.t + snap.age).removeprefix("Zoom: "),

@@ -21,7 +21,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -112,9 +112,21 @@ class _Transport:
         if self._message().get("op") != 2:
             raise _Closed(None, "no Identified reply")
         self.base_client = self  # the shape ObsLink._send uses (obsws-python's)
+        self.on_event: Callable[[dict[str, Any]], None] | None = None
 
     def _message(self) -> dict[str, Any]:
-        """The next text message as JSON; a close frame raises _Closed with its code."""
+        """The next message that is not an event, as JSON; a close frame raises _Closed with
+        its code. Events (op 5: only those subscribed to with :meth:`ObsLink.subscribe`) go to
+        ``on_event`` as they are read, which is while a request waits for its reply."""
+        while True:
+            msg = self._frame()
+            if msg.get("op") != 5:
+                return msg
+            if self.on_event is not None:
+                with contextlib.suppress(Exception):  # a listener's fault is not the link's
+                    self.on_event(msg.get("d") or {})
+
+    def _frame(self) -> dict[str, Any]:
         from websocket import ABNF
 
         while True:
@@ -298,6 +310,22 @@ class ObsLink:
             raise NotReady(f"OBS at {self.conn} is not ready (starting, switching collection "
                            f"or shutting down)")
         return results
+
+    def subscribe(self, events: int,
+                  on_event: Callable[[dict[str, Any]], None] | None = None) -> None:
+        """Receive the events in the bitmask ``events`` (obs-websocket's EventSubscription;
+        0: none, as at connect) from now on, handed to ``on_event`` while requests are read
+        (obs-websocket's Reidentify, op 3). High-volume ones such as InputVolumeMeters
+        (1 << 16, every 50 ms) cost the link: subscribe only while something shows them."""
+        with self._lock:
+            self._client.on_event = on_event
+            try:
+                self._client.ws.send(json.dumps({"op": 3,
+                                                 "d": {"eventSubscriptions": events}}))
+            except Exception as exc:
+                self.close()
+                raise NotConnected(f"lost the connection to OBS at {self.conn} "
+                                   f"({_lost_why(exc, self.conn)})") from None
 
     def close(self) -> None:
         # Closing a dead socket is not an error worth reporting.

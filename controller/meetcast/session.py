@@ -69,6 +69,9 @@ GUARD_POLL = 5.0  # the hotkey list (the guard's on/off sign) is long; it change
 POLL_TIMEOUT = 1.2  # give a reading up after this long (STALE shows from 1.5 s)
 LINK_DEAD_AFTER = 10.0  # nothing at all back for this long: reconnect
 TICK = 0.25  # the ticker's period: STALE appears within STALE_AFTER + TICK
+# obs-websocket's EventSubscription::InputVolumeMeters: every input's levels every 50 ms
+# (about 50 kbit/s), so subscribed only while a screen shows them (want_levels).
+INPUT_VOLUME_METERS = 1 << 16
 
 
 class Recorder:
@@ -147,6 +150,11 @@ class Session:
         self.on_view: list[Callable[[View], None]] = []
         self.on_event: list[Callable[[Event], None]] = []
         self.on_line: list[Callable[[dict[str, Any]], None]] = []
+        # Audio levels: input name -> obs-websocket's inputLevelsMul (per channel: magnitude,
+        # peak, input peak; 0..1), the newest InputVolumeMeters event, while wanted.
+        self.levels: dict[str, list[list[float]]] = {}
+        self._levels_wanted = 0
+        self._levels_lock = threading.Lock()
 
     # -- connection ---------------------------------------------------------------------
     def open(self) -> Session:
@@ -210,6 +218,8 @@ class Session:
         self._auth_failures = 0
         with self._link_lock:
             self._link = link
+        if self._levels_wanted:
+            self._subscribe_levels(True)
         self._heard_at = now = self._clock()
         away = now - (self._lost_at or now)
         self._mic_ok = self._picture_ok = True
@@ -258,6 +268,33 @@ class Session:
         with self._lock:
             ev = self.engine.muted(self._clock(), muted, by)
         self._emit(ev)
+
+    # -- audio levels -------------------------------------------------------------------
+    def want_levels(self, on: bool) -> None:
+        """A screen starts (``on``) or stops showing audio levels; the link is subscribed to
+        InputVolumeMeters only while at least one does, and again after a reconnect."""
+        with self._levels_lock:
+            before = self._levels_wanted > 0
+            self._levels_wanted = max(0, self._levels_wanted + (1 if on else -1))
+            after = self._levels_wanted > 0
+        if before != after:
+            self._subscribe_levels(after)
+
+    def _subscribe_levels(self, on: bool) -> None:
+        link = self._link
+        if not on:
+            self.levels = {}
+        if link is None:
+            return  # _reconnect subscribes
+        with contextlib.suppress(ObsError):  # a lost link is the poller's to notice
+            link.subscribe(INPUT_VOLUME_METERS if on else 0, self._meters if on else None)
+
+    def _meters(self, event: dict[str, Any]) -> None:
+        if event.get("eventType") != "InputVolumeMeters" or not self._levels_wanted:
+            return
+        inputs = (event.get("eventData") or {}).get("inputs") or []
+        self.levels = {str(i.get("inputName")): list(i.get("inputLevelsMul") or [])
+                       for i in inputs}
 
     # -- polling ------------------------------------------------------------------------
     def _requests(self, now: float) -> tuple[list[tuple[str, dict | None]], dict[str, int]]:

@@ -16,6 +16,8 @@ from typing import Any
 from meetcast_core.stream.engine import SHOW_EVERY, Event, View
 from meetcast_core.stream.record import dumps
 
+from ..levels import peaks
+
 CHART_SECONDS = 120  # the page's bitrate chart: two minutes, one point a second, like watch's
 RECENT_EVENTS = 8  # events a page gets when it connects (the rest is in the record)
 
@@ -44,6 +46,11 @@ def state(view: View, chart: Chart, congestion_warn: float) -> str:
     return _dump({"type": "state", "view": view.record(), "scenes": list(view.scenes),
                   "chart": list(chart.points), "picture": picture,
                   "congestion_warn": congestion_warn})
+
+
+def levels(meters: dict[str, list[list[float]]]) -> str:
+    """The two meters' peaks in dBFS (meetcast.levels)."""
+    return _dump({"type": "levels", "inputs": peaks(meters)})
 
 
 def event(ev: Event) -> dict[str, Any]:

@@ -50,6 +50,7 @@ MAX_MESSAGE = 16 * 1024  # a page's request is a few hundred bytes
 # markup could never run even if it reached the page as HTML (it does not: textContent).
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
        "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+LEVELS_EVERY = 0.25  # s between level messages to the pages that show them
 HEADERS = [("Cache-Control", "no-store"), ("Referrer-Policy", "no-referrer"),
            ("X-Content-Type-Options", "nosniff"), ("Content-Security-Policy", CSP)]
 
@@ -74,6 +75,7 @@ class WebServer:
         self.token = token
         self.congestion_warn = congestion_warn
         self.clients: set[ServerConnection] = set()
+        self.levels_pages: set[ServerConnection] = set()  # pages showing the levels now
         self.chart = messages.Chart()
         self.events = messages.recent()
         self.port = 0
@@ -141,6 +143,7 @@ class WebServer:
             pass
         finally:
             self.clients.discard(ws)
+            await self._levels(ws, False)
 
     async def _request(self, ws: ServerConnection, raw: str | bytes) -> None:
         try:
@@ -150,11 +153,28 @@ class WebServer:
         if not isinstance(req, dict):
             await ws.send(messages.done(None, False, "not a request"))
             return
+        if req.get("do") == "levels":  # not an action on OBS: which screens show levels
+            await self._levels(ws, req.get("on") is True)
+            return
         loop = asyncio.get_running_loop()
         result = await loop.run_in_executor(self._worker, actions.perform, self.session, req)
         with contextlib.suppress(ConnectionClosed):
             await ws.send(messages.done(req.get("id"), result.ok, result.text,
                                         result.warnings))
+
+    async def _levels(self, ws: ServerConnection, on: bool) -> None:
+        """Count ``ws`` in or out of the pages showing levels; the session subscribes to
+        OBS's meters while there is one (off the loop: the link may be busy with a poll)."""
+        if on == (ws in self.levels_pages):
+            return
+        (self.levels_pages.add if on else self.levels_pages.discard)(ws)
+        await asyncio.get_running_loop().run_in_executor(None, self.session.want_levels, on)
+
+    async def _push_levels(self) -> None:
+        while True:
+            await asyncio.sleep(LEVELS_EVERY)
+            if self.levels_pages and self.session.levels:
+                broadcast(self.levels_pages, messages.levels(self.session.levels))
 
     # -- running ------------------------------------------------------------------------
     async def run(self, host: str, port: int, ready: Any = None, seconds: float = 0.0) -> None:
@@ -170,11 +190,13 @@ class WebServer:
             if ready is not None:
                 ready(self.port)
             self.session.start()
+            levels = asyncio.create_task(self._push_levels())
             if seconds:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._done.wait(), seconds)
             else:
                 await self._done.wait()
+            levels.cancel()
         self._worker.shutdown(wait=False, cancel_futures=True)
 
     def stop(self) -> None:

@@ -8,7 +8,7 @@
   const SILENT_MS = 4000; // the laptop sends at least once a second: quiet this long = lost
   // What tests and the benchmark read (window.meetcast); nothing secret is ever in it.
   const pub = window.meetcast = { socket: "connecting", state: null, messages: 0,
-                                  readyAt: null, switchMs: [], obs: "" };
+                                  readyAt: null, switchMs: [], obs: "", levels: {} };
   let ws = null, delay = 500, lastMsg = 0, nextId = 1, scenesKey = "", everOpen = false;
   const pending = new Map(); // request id -> {what, t0}
   const events = [];
@@ -17,7 +17,7 @@
     const sock = new WebSocket(wsUrl);
     ws = sock;
     sock.onopen = () => { delay = 500; everOpen = true; pub.socket = "open";
-                          lastMsg = performance.now(); render(); };
+                          lastMsg = performance.now(); wantLevels(); render(); };
     sock.onmessage = (e) => {
       lastMsg = performance.now();
       pub.messages++;
@@ -45,6 +45,25 @@
     if (ws && ws.readyState === WebSocket.OPEN && performance.now() - lastMsg > SILENT_MS) lost();
   }, 1000);
 
+  // Audio levels cost the laptop's link to OBS (an event every 50 ms): asked for only while
+  // this page is on screen.
+  function wantLevels() {
+    if (ws && ws.readyState === WebSocket.OPEN)
+      ws.send(JSON.stringify({ do: "levels", on: document.visibilityState === "visible" }));
+    if (document.visibilityState !== "visible") drawLevels({});
+  }
+  document.addEventListener("visibilitychange", wantLevels);
+
+  function drawLevels(inputs) {
+    pub.levels = inputs;
+    for (const key of ["mic", "desktop"]) {
+      const v = inputs[key];
+      const db = typeof v === "number" ? v : null;
+      $(`level-${key}`).style.width = db === null ? "0" : `${Math.max(0, (db + 60) / 60 * 100)}%`;
+      $(`db-${key}`).textContent = db === null ? "—" : `${db.toFixed(0)} dB`;
+    }
+  }
+
   function send(req, what) {
     if (!ws || ws.readyState !== WebSocket.OPEN) { note(`${what}: the laptop is not connected`, true); return; }
     const id = nextId++;
@@ -63,6 +82,8 @@
       pub.state = m;
       render();
       if (pub.readyAt === null && m.view) pub.readyAt = performance.now();
+    } else if (m.type === "levels") {
+      drawLevels(m.inputs || {});
     } else if (m.type === "event") {
       events.push(m);
       while (events.length > 8) events.shift();
