@@ -284,10 +284,11 @@ class Session:
         link = self._link
         if not on:
             self.levels = {}
-        if link is None:
-            return  # _reconnect subscribes
+        subscribe = getattr(link, "subscribe", None)  # a link given to connect= may not
+        if subscribe is None:
+            return  # no link now (_reconnect subscribes), or one that cannot: no levels
         with contextlib.suppress(ObsError):  # a lost link is the poller's to notice
-            link.subscribe(INPUT_VOLUME_METERS if on else 0, self._meters if on else None)
+            subscribe(INPUT_VOLUME_METERS if on else 0, self._meters if on else None)
 
     def _meters(self, event: dict[str, Any]) -> None:
         if event.get("eventType") != "InputVolumeMeters" or not self._levels_wanted:
