@@ -20,7 +20,7 @@ APT_PACKAGES=(
   espeak-ng sox                   # test speech for the audio benchmark (espeak-ng-data: its
                                   # voices and variants, Japanese among them; Debian 12's main
                                   # archive has no mbrola voices: `apt-cache search mbrola`)
-  iproute2                        # tc/netns for the shaped-link benchmark
+  iproute2 iptables               # tc/netns and random loss for the shaped-link benchmarks
   debootstrap                     # scripts/obs-chroot.sh: the OBS 30.2 and 32.2 chroots
   python3 python3-venv python3-pip
   openbox                         # EWMH window manager: OBS registers XComposite under it

@@ -185,6 +185,7 @@ def test_guard_brb_when_the_uplink_fails_and_back_when_it_recovers(tmp_path) -> 
     from meetcast.lab.netns import NetNs, NetnsIngest
 
     ns = NetNs().start()
+    (tmp_path / "lab").mkdir()
     try:
         lab = Lab(ObsConfig(collection="meetcast-guard-low", video_kbps=1500,
                             script_settings={names.GUARD_SETTING: True}),
