@@ -14,7 +14,7 @@ import pytest
 from meetcast_core import collection_export, names
 from meetcast_core.obs_versions import fact
 from meetcast_core.scene_plan import FoundSource, plan, steps_summary
-from meetcast_core.scene_spec import OS_NAMES, Event, build_show, current_os
+from meetcast_core.scene_spec import OS_NAMES, Meetup, build_show, current_os
 from meetcast_core.zoom_capture import (
     ZOOM_CLASS_OLD,
     decode_window_part,
@@ -80,7 +80,7 @@ def test_screen_fallback_uses_the_xshm_id_of_each_obs(version, kind: str) -> Non
 # -- the spec --------------------------------------------------------------------------------
 @pytest.mark.parametrize("os_name", OS_NAMES)
 def test_show_has_the_four_scenes_and_shared_text(os_name: str) -> None:
-    show = build_show(os_name, Event(title="PyCon mini", hashtag="#pyconmini"))
+    show = build_show(os_name, Meetup(title="PyCon mini", hashtag="#pyconmini"))
     assert [s.name for s in show.scenes] == list(names.SHOW_SCENES)
     text_kind = "text_gdiplus" if os_name == "windows" else "text_ft2_source"
     for name in (names.SOURCE_TITLE, names.SOURCE_HASHTAG, names.SOURCE_LOWER_THIRD):
@@ -113,9 +113,9 @@ def test_brb_is_a_still() -> None:
 
 
 def test_event_from_settings_keeps_defaults_for_missing_or_empty() -> None:
-    ev = Event.from_settings({"event_title": "X", "zoom_title": "", "hashtag": 3})
+    ev = Meetup.from_settings({"event_title": "X", "zoom_title": "", "hashtag": 3})
     assert ev.title == "X" and ev.zoom_title == "Zoom Meeting" and ev.hashtag == "#meetup"
-    assert Event.from_settings(ev.settings()) == ev
+    assert Meetup.from_settings(ev.settings()) == ev
 
 
 def test_current_os() -> None:
@@ -186,7 +186,7 @@ def test_new_scenes_come_out_in_the_shows_order_on_every_obs(version) -> None:
 
 
 def test_plan_leaves_user_items_and_updates_only_managed_keys() -> None:
-    show = build_show("linux", Event(title="New title"), xcomposite=False)
+    show = build_show("linux", Meetup(title="New title"), xcomposite=False)
     first = _apply(show, plan(build_show("linux", xcomposite=False), {}), {})
     # The organiser added a logo to our Zoom scene and chose another font for the title.
     first[names.SCENE_ZOOM] = FoundSource("scene", items=(*first[names.SCENE_ZOOM].items, "Logo"))
@@ -252,7 +252,7 @@ def test_exported_collection_shape(os_name: str) -> None:
     assert doc["name"] == collection_export.file_name(os_name).removesuffix(".json")
     assert doc["name"] == collection_export.collection_name(os_name) == f"meetcast-{os_name}"
     scripts = doc["modules"]["scripts-tool"]
-    assert scripts == [{"path": "/x/meetcast_obs.py", "settings": Event().settings()}]
+    assert scripts == [{"path": "/x/meetcast_obs.py", "settings": Meetup().settings()}]
     assert doc["AuxAudioDevice1"]["name"] == names.MIC_SOURCE
     assert ("DesktopAudioDevice1" in doc) == (os_name != "macos")
 

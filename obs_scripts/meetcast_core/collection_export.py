@@ -39,7 +39,7 @@ from typing import Any
 
 from . import names
 from .obs_versions import NEWEST_KNOWN, Version
-from .scene_spec import OS_NAMES, AudioDevice, Event, Item, Show, build_show, versioned_id
+from .scene_spec import OS_NAMES, AudioDevice, Item, Meetup, Show, build_show, versioned_id
 
 # Where docs/scenes.md suggests putting the obs_scripts folder on each OS.
 DEFAULT_SCRIPT_PATHS = {
@@ -115,7 +115,7 @@ def collection(show: Show, script_path: str | None,
     return doc
 
 
-def export(os_name: str, script_path: str | None = None, event: Event | None = None,
+def export(os_name: str, script_path: str | None = None, event: Meetup | None = None,
            canvas: tuple[int, int] = (1920, 1080), obs_version: Version = DEFAULT_OBS) -> str:
     """The file's text for OBS ``obs_version``: stable (same input → same bytes), so a test
     can diff it."""

@@ -89,7 +89,7 @@ LOWER_THIRD_BOX_HEIGHT = 0.30
 
 
 @dataclass(frozen=True)
-class Event:
+class Meetup:
     """What the organiser types into the script's properties."""
 
     title: str = "Community Meetup"
@@ -99,7 +99,7 @@ class Event:
     zoom_class: str = ZOOM_CLASS
 
     @classmethod
-    def from_settings(cls, settings: dict[str, Any]) -> Event:
+    def from_settings(cls, settings: dict[str, Any]) -> Meetup:
         d = cls()
 
         def get(key: str, default: str) -> str:
@@ -169,7 +169,7 @@ class Show:
     mic: AudioDevice
     desktop: AudioDevice | None
     capture: Capture
-    event: Event = field(default_factory=Event)
+    event: Meetup = field(default_factory=Meetup)
 
     def source(self, name: str) -> Source:
         for s in self.sources:
@@ -228,7 +228,7 @@ def audio_devices(os_name: str) -> tuple[AudioDevice, AudioDevice | None]:
             AudioDevice(names.DESKTOP_SOURCE, "pulse_output_capture", default))
 
 
-def build_show(os_name: str, event: Event | None = None, canvas: tuple[int, int] = (1920, 1080),
+def build_show(os_name: str, event: Meetup | None = None, canvas: tuple[int, int] = (1920, 1080),
                xcomposite: bool = True, obs_version: Version | None = None) -> Show:
     """The meetup's scenes for ``os_name`` on a ``canvas``-sized OBS.
 
@@ -238,7 +238,7 @@ def build_show(os_name: str, event: Event | None = None, canvas: tuple[int, int]
     """
     if os_name not in OS_NAMES:
         raise ValueError(f"unknown OS {os_name!r}; known: {', '.join(OS_NAMES)}")
-    ev = event or Event()
+    ev = event or Meetup()
     w, h = canvas
     capture = zoom_capture(os_name, ev.zoom_title, window_class=ev.zoom_class,
                            xcomposite=xcomposite, obs_version=obs_version)

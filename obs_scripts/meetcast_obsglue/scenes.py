@@ -23,7 +23,7 @@ _last_capture_note = ""  # said once per change, not on every property keystroke
 
 
 def defaults(settings: Any) -> None:
-    for key, value in spec.Event().settings().items():
+    for key, value in spec.Meetup().settings().items():
         obs.obs_data_set_default_string(settings, key, value)
 
 
@@ -58,7 +58,7 @@ def collection_loaded(settings: Any) -> None:
 # -- reading OBS ---------------------------------------------------------------------------
 def _event(settings: Any) -> spec.Event:
     values = {key: obs.obs_data_get_string(settings, key)
-              for key in spec.Event().settings()} if settings is not None else {}
+              for key in spec.Meetup().settings()} if settings is not None else {}
     return spec.Event.from_settings(values)
 
 
