@@ -56,10 +56,10 @@ def collection_loaded(settings: Any) -> None:
 
 
 # -- reading OBS ---------------------------------------------------------------------------
-def _event(settings: Any) -> spec.Event:
+def _event(settings: Any) -> spec.Meetup:
     values = {key: obs.obs_data_get_string(settings, key)
               for key in spec.Meetup().settings()} if settings is not None else {}
-    return spec.Event.from_settings(values)
+    return spec.Meetup.from_settings(values)
 
 
 def _canvas() -> tuple[int, int]:
