@@ -342,9 +342,11 @@ class Session:
                 self._drop_link(f"no answer for {LINK_DEAD_AFTER:.0f} s")
             return None
         except NotReady:
-            # Connected, but OBS is starting up, switching collection or shutting down:
-            # not an error to report, and no figures to show.
-            return self._read(Reading(Sample.disconnected(asked)))
+            # Connected, but OBS is starting up, switching collection or shutting down: not
+            # an error, and no figures. The link stays, and if it lasts the view turns STALE
+            # (not OFFLINE: OBS is there, it just has nothing to say yet).
+            self._heard_at = self._clock()
+            return None
         except NotConnected as exc:
             self._drop_link(str(exc).split("(")[-1].rstrip(")"))
             return self._read(Reading(Sample.disconnected(asked)))
