@@ -37,8 +37,9 @@ import time
 from _common import ROOT, SIZE, add_show_scenes, start_stream, table
 
 from meetcast.lab import Lab, ObsConfig
+from meetcast.lab.media import process_cpu_seconds as cpu_seconds
 from meetcast.lab.netns import NetNs
-from meetcast.lab.procs import cpu_seconds, rss_mb
+from meetcast.lab.procs import rss_mb
 from meetcast.lab.relay import DelayRelay
 from meetcast_core import names
 

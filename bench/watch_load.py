@@ -22,7 +22,8 @@ import time
 from _common import ROOT, SIZE, add_show_scenes, start_stream, stop_stream, table
 
 from meetcast.lab import Lab, ObsConfig
-from meetcast.lab.procs import cpu_seconds, rss_mb
+from meetcast.lab.media import process_cpu_seconds as cpu_seconds
+from meetcast.lab.procs import rss_mb
 
 
 def main() -> None:

@@ -22,8 +22,8 @@ import tracemalloc
 from _common import table
 
 from meetcast.connection import Connection
-from meetcast.lab.browser import open_fds, rss_mb
-from meetcast.lab.procs import free_port
+from meetcast.lab.browser import open_fds
+from meetcast.lab.procs import free_port, rss_mb
 from meetcast.session import Session
 from meetcast.web.server import WebServer
 

@@ -35,13 +35,13 @@ from meetcast.lab import Lab, ObsConfig
 from meetcast.lab.browser import (
     PHONE,
     WebProcess,
-    cpu_seconds,
     open_fds,
     phone_browser,
-    rss_mb,
     tcp_established,
     wait_for,
 )
+from meetcast.lab.media import process_cpu_seconds as cpu_seconds
+from meetcast.lab.procs import rss_mb
 from meetcast.session import Session
 from meetcast.settings import WatchSettings
 from meetcast_core.names import SCENE_BRB, SCENE_ZOOM

@@ -72,13 +72,6 @@ def spawn(argv: list[str], log: Path, env: dict[str, str] | None = None,
         fh.close()
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system, all threads) a process has used, from /proc."""
-    with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def rss_mb(pid: int) -> float:
     """A process's resident memory in MB, from /proc."""
     with open(f"/proc/{pid}/status") as fh:
