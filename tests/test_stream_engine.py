@@ -92,7 +92,7 @@ def test_version_0_records_are_read_as_version_1() -> None:
     assert [x["v"] for x in lines] == [1, 1, 1]
     assert lines[1]["health"] == "LOW" and lines[1]["rtt_ms"] == 12.0
     assert lines[2]["type"] == "event" and lines[2]["kind"] == "scene"
-    assert record.scene_spells(lines)[0].scene == "BRB"
+    assert lines[2]["scene"] == "BRB"
 
 
 def health(state: str, t: float, since: float = 0.0) -> Health:

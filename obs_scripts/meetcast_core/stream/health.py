@@ -23,7 +23,6 @@ LOW = "LOW"
 OFFLINE = "OFFLINE"
 STALE = "STALE"
 STATES = (OK, LOW, OFFLINE)  # what the monitor decides
-SHOWN = (OK, LOW, OFFLINE, STALE)  # what a screen or the record can say
 STALE_AFTER = 1.5  # seconds: a reading older than this is not shown as the stream's health
 
 

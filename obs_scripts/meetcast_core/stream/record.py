@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 VERSION = 1
@@ -97,23 +96,3 @@ def read(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
             continue
         if isinstance(obj, dict):
             yield upgrade(obj)
-
-
-@dataclass(frozen=True)
-class SceneSpell:
-    """A scene on program from ``t`` (session seconds, ``wall`` Unix time)."""
-
-    t: float
-    wall: float | None
-    scene: str
-    by: str | None
-
-
-def scene_spells(lines: Iterable[Mapping[str, Any]]) -> list[SceneSpell]:
-    """The program scenes in order, from the scene events of a (read) record."""
-    out = []
-    for obj in lines:
-        if obj.get("type") == EVENT and obj.get("kind") == "scene" and obj.get("scene"):
-            out.append(SceneSpell(float(obj.get("t") or 0.0), obj.get("wall"),
-                                  str(obj["scene"]), obj.get("by")))
-    return out

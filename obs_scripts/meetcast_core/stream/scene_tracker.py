@@ -19,7 +19,6 @@ HAND = "hand"
 AUTO = "auto"
 GUARD = "guard"
 OBS = "obs"
-WHO = (HAND, AUTO, GUARD, OBS)
 TRANSITION_GRACE = 2.0  # seconds OBS may still report the old scene after a switch
 
 
