@@ -116,8 +116,10 @@ def test_page_turns_red_when_obs_stops_and_recovers_by_itself(lab: Lab, web: Web
     with lab.link() as link:
         link.call("StartStream")
     open_page(browser, web.url)
-    wait_for("OK (green) while streaming", lambda: header(browser)[1] == "OK", timeout=30)
-    assert header(browser)[2] != RED
+    # the header's colour fades over 0.2 s (style.css), so the text and the colour are
+    # waited for together
+    wait_for("OK (green) while streaming",
+             lambda: (h := header(browser))[1] == "OK" and h[2] != RED, timeout=30)
     lab.stop_obs()
     cls, big, _ = wait_for("red", lambda: (h := header(browser))[2] == RED and h)
     assert cls == "state-OFFLINE" and big == "OFFLINE"
@@ -137,9 +139,10 @@ def test_page_says_it_lost_the_laptop_and_reconnects_by_itself(lab: Lab, web: We
     open_page(browser, web.url)
     os.kill(web.pid, signal.SIGSTOP)  # the laptop frozen, or its Wi-Fi gone: no close
     try:
-        wait_for("the page noticing", lambda: header(browser)[1] == "NO LAPTOP", timeout=15)
+        wait_for("the page noticing, in red",
+                 lambda: (h := header(browser))[1] == "NO LAPTOP" and h[2] == RED, timeout=15)
         banner = browser.find_element("id", "banner")
-        assert "lost the laptop" in banner.text and header(browser)[2] == RED
+        assert "lost the laptop" in banner.text
     finally:
         os.kill(web.pid, signal.SIGCONT)
     before = browser.execute_script("return window.meetcast.messages")
