@@ -17,16 +17,13 @@ def url_env(lab: Lab, url: str) -> dict[str, str]:
 
 
 def test_ipv6_url_reaches_obs(lab: Lab, run_meetcast) -> None:
-    """OBS 29 and 30.2 here answer on ::1 ("Not locked to IPv4 bindings" in their log). An
-    obs-websocket bound to IPv4 only (seen failing here on 32.2, cause not yet read) must
-    still give the one line that names the IPv6 address, never a traceback."""
+    """The lab's OBS listens on ::1 too ("Not locked to IPv4 bindings" in its log). On 32.2
+    (Debian sid) obs-websocket's websocketpp answers HTTP 400 to a bracketed IPv6 Host
+    header; meetcast must reach it all the same (obslink._Transport says how)."""
+    assert "Not locked to IPv4 bindings" in lab.log()
     r = run_meetcast("status", env=url_env(lab, f"obsws://[::1]:{lab.ws_port}/"))
-    if r.returncode == 0:
-        assert f"at [::1]:{lab.ws_port}:" in r.stdout
-    else:
-        assert "Locked to IPv4" in lab.log() or "Not locked to IPv4" not in lab.log(), r.stderr
-        assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
-        assert f"[::1]:{lab.ws_port}" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 0, r.stderr
+    assert f"at [::1]:{lab.ws_port}:" in r.stdout and "Traceback" not in r.stderr
 
 
 def test_unknown_profile_name_is_bad_input(lab: Lab, run_meetcast) -> None:

@@ -96,7 +96,20 @@ class _Transport:
         import websocket
 
         self.ws = websocket.WebSocket()
-        self.ws.connect(f"ws://{conn.url_host}:{conn.port}", timeout=conn.timeout)
+        url = f"ws://{conn.url_host}:{conn.port}"
+        try:
+            self.ws.connect(url, timeout=conn.timeout)
+        except websocket.WebSocketBadStatusException as exc:
+            if ":" not in conn.host or getattr(exc, "status_code", None) != 400:
+                raise
+            # websocketpp 0.8.3-dev (Debian sid's OBS 32.2 is built on its 2025-09-09
+            # snapshot) tests the Host header's "[::1]" brackets and all as an IPv6 literal
+            # (websocketpp/uri.hpp, the uri(secure, host, port, resource) constructor) and
+            # answers 400 to every IPv6 address. The unbracketed form is what websocketpp
+            # splits at its last colon (processors/processor.hpp, get_uri_from_host), so it
+            # is sent once more that way, to this server only.
+            self.ws = websocket.WebSocket()
+            self.ws.connect(url, timeout=conn.timeout, host=f"{conn.host}:{conn.port}")
         hello = self._message()
         if hello.get("op") != 0:
             raise _Closed(None, "no obs-websocket hello")
