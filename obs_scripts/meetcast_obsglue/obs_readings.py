@@ -195,24 +195,43 @@ class Picture:
         self._tex = None
         self._stage = None
         self._held: str | None = None  # the source we hold showing
-        # What the guard costs OBS's graphics thread at most: the time we hold the graphics
-        # context, which that thread then cannot take (bench/watch_link.py reads the log).
+        # What the guard costs OBS's graphics thread: the time we hold the graphics context,
+        # which that thread then cannot take (bench/guard_cost.py reads the log). "held" runs
+        # from obs_enter_graphics returning to obs_leave_graphics returning (our work, then
+        # making the context not current and unlocking); "entering" is the wait for the lock
+        # plus making the context current, an upper bound on what entering costs the thread.
         self.reads = 0
         self.graphics_s = 0.0
         self.graphics_max_s = 0.0
+        self.phase_s = {"draw": 0.0, "map": 0.0, "leave": 0.0, "entering": 0.0,
+                        "stage": 0.0}
         self.since = time.monotonic()
 
-    def _held_for(self, t0: float) -> None:
-        dt = time.perf_counter() - t0
-        self.graphics_s += dt
-        self.graphics_max_s = max(self.graphics_max_s, dt)
+    def _enter(self, L: ctypes.CDLL) -> float:
+        t0 = time.perf_counter()
+        L.obs_enter_graphics()
+        t1 = time.perf_counter()
+        self.phase_s["entering"] += t1 - t0
+        return t1
+
+    def _leave(self, L: ctypes.CDLL, t0: float, phase: str) -> None:
+        t1 = time.perf_counter()
+        L.obs_leave_graphics()
+        t2 = time.perf_counter()
+        self.phase_s[phase] += t1 - t0
+        self.phase_s["leave"] += t2 - t1
+        self.graphics_s += t2 - t0
+        self.graphics_max_s = max(self.graphics_max_s, t2 - t0)
 
     def cost(self) -> str:
-        """One log line: reads, and graphics-context time in total, per second and at most."""
+        """One log line: reads, and graphics-context time in total, per second and at most,
+        then per phase (ms in all)."""
         span = max(1e-9, time.monotonic() - self.since)
+        phases = ", ".join(f"{k} {v * 1000:.2f}" for k, v in self.phase_s.items())
         return (f"{self.reads} picture reads in {span:.0f} s, graphics context held "
                 f"{self.graphics_s * 1000:.2f} ms in all ({self.graphics_s * 1000 / span:.4f} "
-                f"ms per second, at most {self.graphics_max_s * 1000:.3f} ms at once)")
+                f"ms per second, at most {self.graphics_max_s * 1000:.3f} ms at once; "
+                f"ms by phase: {phases})")
 
     def read(self, source_name: str, hold_showing: bool = False) -> tuple[int, int, int | None]:
         """(width, height, luma span or None) of the source now; (0, 0, None) if missing."""
@@ -260,8 +279,7 @@ class Picture:
         clear = (ctypes.c_float * 8)()  # a vec4 is 16-byte aligned in libobs: pick the spot
         addr = ctypes.addressof(clear)
         vec4 = addr + (-addr % 16)
-        L.obs_enter_graphics()
-        t0 = time.perf_counter()
+        t0 = self._enter(L)
         try:
             if self._tex is None:
                 self._tex = L.gs_texrender_create(GS_RGBA, GS_ZS_NONE)
@@ -278,17 +296,17 @@ class Picture:
             L.obs_source_video_render(src)
             L.gs_blend_state_pop()
             L.gs_texrender_end(self._tex)
+            t_stage = time.perf_counter()
             L.gs_stage_texture(self._stage, L.gs_texrender_get_texture(self._tex))
+            self.phase_s["stage"] += time.perf_counter() - t_stage
             return True
         finally:
-            self._held_for(t0)
-            L.obs_leave_graphics()
+            self._leave(L, t0, "draw")
 
     def _map(self, L: ctypes.CDLL) -> int | None:
         cw, ch = SAMPLE_SIZE
         data, linesize = ctypes.c_void_p(), _u32()
-        L.obs_enter_graphics()
-        t0 = time.perf_counter()
+        t0 = self._enter(L)
         try:
             if not L.gs_stagesurface_map(self._stage, ctypes.byref(data), ctypes.byref(linesize)):
                 return None
@@ -297,8 +315,7 @@ class Picture:
             finally:
                 L.gs_stagesurface_unmap(self._stage)
         finally:
-            self._held_for(t0)
-            L.obs_leave_graphics()
+            self._leave(L, t0, "map")
         return luma_span(raw, cw, ch, linesize.value)
 
     def close(self) -> None:
