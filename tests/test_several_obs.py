@@ -150,3 +150,63 @@ def test_stream_stop_obs_all_asks_once(lab: Lab, backup: Lab, two_obs_env) -> No
     finally:
         set_streaming(lab, False)
         set_streaming(backup, False)
+
+
+def test_watch_obs_all_plain_says_which_is_on_air(lab: Lab, backup: Lab, run_meetcast,
+                                                  two_obs_env) -> None:
+    set_streaming(lab, True)
+    try:
+        r = run_meetcast("watch", "--obs", "all", "--plain", "--no-record", "--seconds", "4",
+                         env=two_obs_env, timeout=60)
+    finally:
+        set_streaming(lab, False)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    mains = [x for x in lines if x.startswith("main ")]
+    backups = [x for x in lines if x.startswith("backup ")]
+    assert len(mains) >= 3 and len(backups) >= 3, lines
+    assert all(x.startswith("main (on air)  ") for x in mains[1:]), mains  # live after 1st
+    assert all(x.startswith("backup  ") and "OFFLINE (not streaming)" in x for x in backups)
+
+
+def test_web_obs_all_shows_both_and_a_scene_button_switches_both(lab: Lab, backup: Lab,
+                                                                 two_obs_env) -> None:
+    import asyncio
+
+    from websockets.asyncio.client import connect
+
+    from meetcast.lab.browser import WebProcess, tcp_established
+
+    before = program(lab), program(backup)
+    target = "BRB" if "BRB" not in before else "Ending"
+
+    async def page(url: str) -> tuple[list[dict], dict]:
+        got: list[dict] = []
+        async with connect(url) as ws:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not any(m["type"] == "fleet" for m in got):
+                got.append(json.loads(await asyncio.wait_for(ws.recv(), 5)))
+            await ws.send(json.dumps({"id": 1, "do": "switch", "scene": target}))
+            while True:
+                m = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                got.append(m)
+                if m["type"] == "done":
+                    return got, m
+
+    try:
+        with WebProcess(two_obs_env, "--port", "0", "--obs", "all") as web:
+            got, done = asyncio.run(page(web.url.replace("http://", "ws://") + "ws"))
+            assert tcp_established(web.pid, lab.ws_port) == 1
+            assert tcp_established(web.pid, backup.ws_port) == 1
+            text = "".join(web.stdout) + "".join(web.stderr) + json.dumps(got)
+        fleet = next(m for m in got if m["type"] == "fleet")
+        assert [r["name"] for r in fleet["obs"]] == ["main", "backup"]
+        assert all(r["on_air"] is False for r in fleet["obs"])
+        assert done["ok"], done
+        assert done["text"] == f"main: “{target}” on program; backup: “{target}” on program"
+        assert program(lab) == target and program(backup) == target
+        assert lab.ws_password not in text and backup.ws_password not in text
+    finally:
+        for the_lab, scene in zip((lab, backup), before, strict=True):
+            with the_lab.link() as link:
+                link.call("SetCurrentProgramScene", {"sceneName": scene})

@@ -145,3 +145,60 @@ def test_on_air_names_every_obs_streaming() -> None:
     assert on_air({"main": True, "backup": False}) == ["main"]
     assert on_air({"main": True, "backup": True}) == ["main", "backup"]
     assert on_air({"main": False}) == []
+
+
+def streaming_view(active: bool):
+    """A view of one OBS after two readings (live or not), from the real engine."""
+    from meetcast_core.stream.engine import Engine, Reading
+    from meetcast_core.stream.sample import Sample
+
+    engine = Engine(start=0.0)
+    view = None
+    for t, sent in ((1.0, 0), (2.0, 300_000)):
+        stream = {"outputActive": active, "outputBytes": sent if active else 0,
+                  "outputDuration": t * 1000 if active else 0}
+        view = engine.read(Reading(Sample.from_obs(t, stream, {"activeFps": 30.0}),
+                                   scene="Zoom", scenes=("Zoom", "BRB")), t, t).view
+    return view
+
+
+def test_the_strip_and_the_plain_lines_say_which_obs_is_on_air() -> None:
+    from meetcast.commands.watch import obs_tag
+    from meetcast.web.messages import fleet_row
+
+    live, idle = streaming_view(True), streaming_view(False)
+    assert fleet_row("main", live)["on_air"] is True and fleet_row("main", live)["kbps"]
+    assert fleet_row("backup", idle) == {"name": "backup", "health": "OFFLINE", "kbps": None,
+                                         "on_air": False}
+    assert fleet_row("backup", None)["health"] == "OFFLINE"  # not read yet
+    assert obs_tag("main", live) == "main (on air)" and obs_tag("backup", idle) == "backup"
+    assert obs_tag("\u202ex", None) == "\\u202ex"  # a name reaches the terminal as text
+
+
+class FakeSession:
+    """What web.actions uses of a Session: its view, switch, and its connection's name."""
+
+    def __init__(self, name: str, scenes: tuple[str, ...]) -> None:
+        from meetcast.connection import Connection
+
+        self.conn = Connection(name=name)
+        self.last = type("V", (), {"scenes": scenes})()
+        self.switched: list[str] = []
+
+    def switch(self, scene: str, by: str = "hand") -> float:
+        self.switched.append(scene)
+        return 0.0
+
+
+def test_a_page_request_goes_to_every_obs_and_names_each() -> None:
+    from meetcast.web.actions import perform_all
+
+    main, backup = FakeSession("main", ("Zoom", "BRB")), FakeSession("backup", ("Zoom",))
+    r = perform_all([main, backup], {"do": "switch", "scene": "Zoom"})
+    assert r.ok and r.text == "main: “Zoom” on program; backup: “Zoom” on program"
+    assert main.switched == backup.switched == ["Zoom"]
+    r = perform_all([main, backup], {"do": "switch", "scene": "BRB"})
+    assert not r.ok and r.text == "main: “BRB” on program; backup: no scene “BRB” in OBS"
+    assert main.switched == ["Zoom", "BRB"] and backup.switched == ["Zoom"]
+    one = perform_all([main], {"do": "switch", "scene": "Zoom"})
+    assert one.ok and one.text == "“Zoom” on program"  # one OBS: as before
