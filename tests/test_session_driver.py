@@ -383,7 +383,7 @@ def test_watch_lines_and_json_is_the_record(tmp_path: Path, capsys, as_json: boo
     if as_json:
         assert out == (tmp_path / "r.jsonl").read_text().splitlines()
         got = [json.loads(x) for x in out]
-        assert got[0]["type"] == "session" and all(x["v"] == record.VERSION for x in got)
+        assert got[0]["type"] == "session" and all(x["v"] == record.PLAIN for x in got)
         assert sum(x["type"] == "sample" for x in got) == len(obs.batches)
     else:
         assert len(obs.batches) >= 12 and 2 <= len(out) <= 4, out

@@ -83,13 +83,13 @@ def test_scene_tracker_names_who_switched_and_records_once() -> None:
     assert tr.observed(8.1, "Starting Soon").by == OBS  # ...and the asked switch expired
 
 
-def test_version_0_records_are_read_as_version_1() -> None:
+def test_version_0_records_are_read_as_the_current_version() -> None:
     old = [json.dumps({"type": "session", "t": 0}),
            json.dumps({"type": "sample", "t": 1.0, "state": "LOW", "poll_ms": 12.0}),
            json.dumps({"type": "scene", "t": 2.0, "scene": "BRB", "by": "auto"}),
            '{"type": "sam']
     lines = list(record.read(old))
-    assert [x["v"] for x in lines] == [1, 1, 1]
+    assert [x["v"] for x in lines] == [record.VERSION] * 3  # 2: v1 and no obs_name
     assert lines[1]["health"] == "LOW" and lines[1]["rtt_ms"] == 12.0
     assert lines[2]["type"] == "event" and lines[2]["kind"] == "scene"
     assert lines[2]["scene"] == "BRB"

@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from meetcast_core.printable import shown
-from meetcast_core.schema import Field, Schema, validate_all
+from meetcast_core.schema import Field, Schema, SchemaError, validate_all
 from meetcast_core.stream.config import AUTO_BRB_SCHEMA, HEALTH_SCHEMA
 
 from .connection import ConfigError, check_host, check_port, check_timeout, parse_url
+from .obs_targets import name_fault, split_obs
 
 ENV_VAR = "MEETCAST_CONFIG"
 _warned: set[str] = set()
@@ -81,6 +82,26 @@ CONFIG_SCHEMA = Schema({
 }, doc="~/.config/meetcast/config.toml")
 
 
+def check_config(data: dict[str, Any], file: str) -> list[SchemaError]:
+    """Every fault of a whole config, in the file's order: :data:`CONFIG_SCHEMA` for the
+    sections, and each ``[obs.<name>]`` against the very ``[obs]`` schema (so a named OBS
+    refuses an unknown key as ``[obs]`` does), its name checked too."""
+    obs = data.get("obs")
+    plain, named = split_obs(obs)
+    flat = {**data, "obs": plain} if "obs" in data else data
+    _, faults = validate_all(flat, CONFIG_SCHEMA, file, toml=True)
+    for name, table in named.items():
+        where = f"obs.{name}"
+        if why := name_fault(name):
+            faults.append(SchemaError(f"{file}: [{where}]: {why}"))
+            continue
+        _, more = validate_all({where: table},
+                               Schema({where: Field(OBS_SCHEMA, required=False)}), file,
+                               toml=True)
+        faults.extend(more)
+    return faults
+
+
 def load_config(path: Path | None = None) -> dict[str, Any]:
     """The whole config file as a dict, validated whole ({} when the default file is absent).
 
@@ -106,7 +127,7 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
         raise ConfigError(f"cannot read {shown(str(path))}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{shown(str(path))}: not valid TOML: {exc}") from None
-    _, faults = validate_all(data, CONFIG_SCHEMA, shown(str(path)), toml=True)
+    faults = check_config(data, shown(str(path)))
     if faults:
         raise ConfigError("\n".join(shown(str(f)) for f in faults))
     _warn_if_exposed(path, st, data)
@@ -115,7 +136,11 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
 
 
 def _holds_password(data: dict[str, Any]) -> bool:
-    obs = data.get("obs") or {}
+    plain, named = split_obs(data.get("obs") or {})
+    return any(_table_holds_password(t) for t in (plain, *named.values()))
+
+
+def _table_holds_password(obs: dict[str, Any]) -> bool:
     if obs.get("password"):
         return True
     url = obs.get("url")

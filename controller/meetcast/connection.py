@@ -39,6 +39,7 @@ class Connection:
     password: str = field(default="", repr=False)
     timeout: float = DEFAULT_TIMEOUT
     source: str = "defaults"  # where the settings came from, for error messages
+    name: str | None = None  # the OBS's [obs.<name>] when chosen with --obs; None: [obs]
 
     @property
     def url_host(self) -> str:
@@ -129,15 +130,8 @@ def parse_url(url: str, where: str = "the OBS URL") -> tuple[str, int, str]:
     return check_host(host, f"{where}: the host"), port, password
 
 
-def resolve(host: str | None = None, port: int | str | None = None,
-            timeout: float | None = None, env: dict[str, str] | None = None,
-            config: dict | None = None) -> Connection:
-    """Settings by precedence: flags, then environment, then config file, then defaults."""
-    env = dict(os.environ) if env is None else env
-    cfg = (load_config() if config is None else config).get("obs", {})
-    if not isinstance(cfg, dict):
-        raise ConfigError(f"{config_path()}: [obs] must be a table")
-    file = f"{config_path()}: [obs]"
+def _from_table(cfg: dict, file: str) -> tuple[str, int, str, str]:
+    """(host, port, password, source) from one ``[obs]`` or ``[obs.<name>]`` table."""
     h, p, pw, src = DEFAULT_HOST, DEFAULT_PORT, "", "defaults"
     if "url" in cfg:
         h, p, pw = parse_url(str(cfg["url"]), f"{file} url")
@@ -148,6 +142,44 @@ def resolve(host: str | None = None, port: int | str | None = None,
         p, src = check_port(cfg["port"], f"{file} port"), "config"
     if "password" in cfg:
         pw = str(cfg["password"])
+    return h, p, pw, src
+
+
+def resolve_named(name: str, timeout: float | None = None, config: dict | None = None
+                  ) -> Connection:
+    """The OBS of ``[obs.<name>]``: that section alone says where it is and its password
+    (the ``MEETCAST_*`` environment and ``--host``/``--port`` name the single ``[obs]``:
+    applied to every named OBS they would point them all at one). ``timeout``: ``--timeout``,
+    else the section's, else ``[obs]``'s, else the default."""
+    from .obs_targets import split_obs
+
+    plain, named = split_obs((load_config() if config is None else config).get("obs", {}))
+    cfg = named.get(name)
+    if cfg is None:
+        raise ConfigError(f"{config_path()}: no [obs.{shown(name)}] section")
+    file = f"{config_path()}: [obs.{shown(name)}]"
+    h, p, pw, _ = _from_table(cfg, file)
+    if timeout is not None:
+        t = check_timeout(timeout, "--timeout")
+    elif "timeout" in cfg:
+        t = check_timeout(cfg["timeout"], f"{file} timeout")
+    else:
+        t = check_timeout(plain.get("timeout", DEFAULT_TIMEOUT), f"{config_path()}: [obs] "
+                          "timeout")
+    return Connection(host=h, port=p, password=pw, timeout=t, source=f"config [obs.{name}]",
+                      name=name)
+
+
+def resolve(host: str | None = None, port: int | str | None = None,
+            timeout: float | None = None, env: dict[str, str] | None = None,
+            config: dict | None = None) -> Connection:
+    """Settings by precedence: flags, then environment, then config file, then defaults."""
+    env = dict(os.environ) if env is None else env
+    cfg = (load_config() if config is None else config).get("obs", {})
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"{config_path()}: [obs] must be a table")
+    file = f"{config_path()}: [obs]"
+    h, p, pw, src = _from_table(cfg, file)
     if url := env.get("MEETCAST_URL"):
         h, p, pw = parse_url(url, "MEETCAST_URL")
         src = "environment"

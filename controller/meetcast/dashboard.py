@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -75,6 +76,7 @@ class WatchApp(App[int]):
 
     CSS = """
     #top { height: 1; }
+    #fleet { height: auto; }
     #spark { height: 4; margin: 0 1; }
     #middle { height: 10; }
     #stats { width: 1fr; padding: 0 1; }
@@ -90,9 +92,13 @@ class WatchApp(App[int]):
         Binding("q", "quit_watch", "quit"),
     ]
 
-    def __init__(self, session: Session, settings: WatchSettings, seconds: float = 0.0) -> None:
+    def __init__(self, session: Session, settings: WatchSettings, seconds: float = 0.0,
+                 others: Sequence[Session] = ()) -> None:
         super().__init__()
-        self.session = session
+        self.session = session  # the OBS whose figures fill the screen
+        # Several OBS (watch --obs all): a line with each one's health side by side, and the
+        # keys go to every one of them (a scene switch reaches main and backup alike).
+        self.sessions: list[Session] = [session, *others]
         self.settings = settings
         self.seconds = seconds
         self.kbps: deque[float | None] = deque(maxlen=HISTORY)
@@ -105,6 +111,8 @@ class WatchApp(App[int]):
         self.title = "meetcast watch"
         session.on_event.append(self._on_event)
         session.on_view.append(self._on_view)
+        for other in others:
+            other.on_event.append(self._on_event)
 
     # The poller thread only posts a message (thread-safe in Textual, never blocks); the UI
     # redraws when there is news, plus once a second for the clock: a calm screen, and little
@@ -125,6 +133,8 @@ class WatchApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="top")
+        if len(self.sessions) > 1:
+            yield Static(id="fleet")
         yield Static(id="spark")
         with Horizontal(id="middle"):
             yield Static(id="stats")
@@ -138,7 +148,8 @@ class WatchApp(App[int]):
         # Three threads that mostly sleep lose nothing by handing over sooner.
         sys.setswitchinterval(0.0005)
         self.started = time.monotonic()
-        self.session.start()
+        for s in self.sessions:
+            s.start()
         self.session.want_levels(True)  # shown while the dashboard is; --plain/--json do not
         self.set_interval(1.0, self.refresh_view)
         if self.seconds:
@@ -178,7 +189,26 @@ class WatchApp(App[int]):
         t.append("\n" + sparkline.label(self.kbps, width), style="dim")
         spark.update(fitted(t))
 
+    def _fleet(self) -> None:
+        """Each OBS's health side by side, and which is on air (streaming)."""
+        if len(self.sessions) < 2:
+            return
+        t = Text()
+        for i, s in enumerate(self.sessions):
+            v = s.last
+            state = v.state if v else hl.OFFLINE
+            if i:
+                t.append("  │  ", style="dim")
+            t.append(f"{shown(s.conn.name or str(s.conn))} ", style="bold")
+            t.append(f" {state} ", style=STATE_STYLE[state])
+            kbps = v.health.kbps if v and v.connected else None
+            t.append(f" {'—' if kbps is None else f'{kbps:,.0f}'} kbps")
+            if v is not None and v.connected and v.sample.active:
+                t.append(" ON AIR", style="bold red")
+        self.query_one("#fleet", Static).update(fitted(t))
+
     def _top(self, snap: View | None) -> None:
+        self._fleet()
         elapsed = time.monotonic() - self.started
         key = (int(elapsed), snap.t if snap else -1.0, snap.state if snap else "")
         if self._top_key == key:
@@ -287,6 +317,12 @@ class WatchApp(App[int]):
         def go() -> None:
             confirmed = self.session.switch(scene, by="hand")
             self.switch_ms.append((confirmed - t0) * 1000)
+            for other in self.sessions[1:]:  # the same scene, by name, on every other OBS
+                theirs = other.last
+                if theirs is not None and scene in theirs.scenes:
+                    other.switch(scene, by="hand")
+                else:
+                    self._note(f"{shown(other.conn.name or '')} has no scene “{shown(scene)}”")
 
         self._in_thread(go, f"switch to “{scene}”")
 
@@ -295,14 +331,18 @@ class WatchApp(App[int]):
         muted = not bool(snap and snap.mic_muted)
 
         def go() -> None:
-            self.session.set_mute(muted)
+            for s in self.sessions:
+                s.set_mute(muted)
             self._note(f"“{MIC_SOURCE}” {'muted' if muted else 'unmuted'}")
 
         self._in_thread(go, "mute")
 
     def action_start_stop(self) -> None:
-        snap = self.session.last
-        live = bool(snap and snap.sample.active)
+        def on_air(s: Session) -> bool:
+            v = s.last
+            return bool(v and v.connected and v.sample.active)
+
+        live = any(on_air(s) for s in self.sessions)  # stop what is live; else start all
         question = ("Stop the live stream? Everyone watching loses it." if live
                     else "Start streaming now?")
 
@@ -311,8 +351,10 @@ class WatchApp(App[int]):
                 self._note("nothing changed")
                 return
             request = "StopStream" if live else "StartStream"
-            self._in_thread(lambda: (self.session.call(request),
-                                     self._note(f"{request} sent")), request)
+            for s in [s for s in self.sessions if on_air(s) == live]:  # asked once
+                self._in_thread(lambda s=s: (s.call(request), self._note(
+                    f"{request} sent{' to ' + shown(s.conn.name) if s.conn.name else ''}")),
+                    request)
 
         self.push_screen(Confirm(question), answered)
 
@@ -322,4 +364,5 @@ class WatchApp(App[int]):
     def on_unmount(self) -> None:
         if self._actions is not None:
             self._actions.put((None, ""))
-        self.session.stop()
+        for s in self.sessions:
+            s.stop()

@@ -48,7 +48,7 @@ from meetcast_core.stream.auto_brb import Decision
 from meetcast_core.stream.backoff import backoff
 from meetcast_core.stream.config import auto_brb_config, health_config
 from meetcast_core.stream.engine import Engine, Event, GuardMark, Reading, View
-from meetcast_core.stream.record import dumps, session_line
+from meetcast_core.stream.record import dumps, named, session_line
 from meetcast_core.stream.sample import Sample
 from meetcast_core.stream.scene_tracker import AUTO, HAND
 
@@ -157,10 +157,30 @@ class Session:
         self._levels_lock = threading.Lock()
 
     # -- connection ---------------------------------------------------------------------
-    def open(self) -> Session:
-        self._link = self._connect(self.conn)
+    def open(self, required: bool = True) -> Session:
+        """Connect and write the record's first line. ``required=False`` (one of several OBS):
+        an OBS that is not there yet does not stop the others from being watched; it starts
+        as lost, and the poller keeps trying it as after any loss. A refused password is
+        always raised: retrying would not help."""
+        try:
+            self._link = self._connect(self.conn)
+        except AuthFailed:
+            raise
+        except ObsError as exc:
+            if required:
+                raise
+            self.header = named(session_line(self._wall(), str(self.conn), self.interval),
+                                self.conn.name)
+            self._line(self.header)
+            now = self._clock()
+            self._lost_at, self._next_attempt = now, now + next(self._delays)
+            with self._lock:
+                ev = self.engine.lost(now, f"{shown(exc)}; trying again…")
+            self._emit(ev)
+            return self
         self._heard_at = self._clock()
-        self.header = session_line(self._wall(), str(self.conn), self.interval)
+        self.header = named(session_line(self._wall(), str(self.conn), self.interval),
+                            self.conn.name)
         self._line(self.header)
         return self
 
@@ -423,6 +443,8 @@ class Session:
 
     # -- out ----------------------------------------------------------------------------
     def _line(self, line: dict[str, Any]) -> None:
+        if self.conn.name is not None:  # one of several OBS: its name on every line
+            line = named(line, self.conn.name)
         if self.recorder:
             self.recorder.write(line)
         for cb in self.on_line:

@@ -34,11 +34,9 @@ class WatchSettings:
 def watch_settings(config: dict[str, Any]) -> WatchSettings:
     """``[watch]`` of a config dict. A dict from ``load_config`` has been validated whole
     already (meetcast.config_file); one made by hand is checked here with the same schema."""
-    from meetcast_core.schema import validate_all
+    from .config_file import check_config
 
-    from .config_file import CONFIG_SCHEMA
-
-    _, faults = validate_all(config, CONFIG_SCHEMA, str(config_path()), toml=True)
+    faults = check_config(config, str(config_path()))
     if faults:
         raise ConfigError("\n".join(str(f) for f in faults))
     table = config.get("watch") or {}

@@ -10,7 +10,7 @@ from meetcast_core.names import DESKTOP_SOURCE, MIC_SOURCE
 from meetcast_core.printable import shown
 
 from ..errors import BadInput
-from .common import open_link, print_json
+from .common import add_obs_flag, run_each
 
 ALIASES = {"mic": MIC_SOURCE, "microphone": MIC_SOURCE, "desktop": DESKTOP_SOURCE}
 
@@ -21,6 +21,7 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
                            "(mic, desktop or an input name)")
         p.add_argument("source", metavar="SOURCE")
         p.add_argument("--json", action="store_true", help="print JSON for scripts")
+        add_obs_flag(p)
         p.set_defaults(func=run, muted=muted)
 
 
@@ -50,16 +51,17 @@ def resolve_input(link, wanted: str) -> str | None:
     return folded[0] if len(folded) == 1 else None
 
 
+def set_mute(link, wanted: str, muted: bool) -> dict:
+    """Mute or unmute ``wanted`` (a name or an alias) on one OBS; what it now is."""
+    name = resolve_input(link, wanted)
+    if name is None:
+        listing = ", ".join(shown(n) for n in audio_inputs(link)) or "none"
+        raise BadInput(f"no audio source “{shown(wanted)}”; audio sources: {listing}")
+    link.call("SetInputMute", {"inputName": name, "inputMuted": muted})
+    now = bool(link.call("GetInputMute", {"inputName": name}).get("inputMuted"))
+    return {"source": name, "muted": now}
+
+
 def run(args: argparse.Namespace) -> int:
-    with open_link(args) as link:
-        name = resolve_input(link, args.source)
-        if name is None:
-            listing = ", ".join(shown(n) for n in audio_inputs(link)) or "none"
-            raise BadInput(f"no audio source “{shown(args.source)}”; audio sources: {listing}")
-        link.call("SetInputMute", {"inputName": name, "inputMuted": args.muted})
-        muted = bool(link.call("GetInputMute", {"inputName": name}).get("inputMuted"))
-    if args.json:
-        print_json({"source": name, "muted": muted})
-    else:
-        print(f"“{shown(name)}” {'muted' if muted else 'unmuted'}")
-    return 0
+    return run_each(args, lambda link: set_mute(link, args.source, args.muted),
+                    lambda r: f"“{shown(r['source'])}” {'muted' if r['muted'] else 'unmuted'}")

@@ -19,7 +19,7 @@ from typing import Any
 from meetcast_core.names import SCENE_ZOOM, SOURCE_LOWER_THIRD
 from meetcast_core.printable import shown
 
-from .common import open_link, print_json
+from .common import add_obs_flag, run_each
 
 # More of the picture than this, in height, and the lower third hides the talk.
 TALL_FRACTION = 0.25
@@ -83,6 +83,7 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
                    help="the text (quote it); omit with --clear to empty the lower third")
     p.add_argument("--clear", action="store_true", help="empty the lower third")
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
+    add_obs_flag(p)
     p.set_defaults(func=run)
 
 
@@ -121,12 +122,22 @@ def run(args: argparse.Namespace) -> int:
     if not args.clear and args.text is None:
         raise BadInput("say needs TEXT (quote it), or --clear to empty the lower third")
     text = "" if args.clear else args.text.replace("\\n", "\n")
-    with open_link(args) as link:
+
+    def act(link: Any) -> dict:
         held, warned = put_lower_third(link, text)
-    for warning in warned:
-        print(f"meetcast: warning: {warning}", file=sys.stderr)
-    if args.json:
-        print_json({"source": SOURCE_LOWER_THIRD, "text": held})
-    else:
-        print(f"lower third: “{shown(held)}”" if held else "lower third cleared")
-    return 0
+        return {"source": SOURCE_LOWER_THIRD, "text": held, "warnings": warned}
+
+    def show(result: dict) -> str:
+        for warning in result.pop("warnings"):  # stderr, and not part of the JSON
+            print(f"meetcast: warning: {warning}", file=sys.stderr)
+        held = result["text"]
+        return f"lower third: “{shown(held)}”" if held else "lower third cleared"
+
+    if args.json:  # the warnings still go to stderr, before the JSON
+        def act_json(link: Any) -> dict:
+            result = act(link)
+            show(result)
+            return result
+
+        return run_each(args, act_json, lambda r: None)
+    return run_each(args, act, show)

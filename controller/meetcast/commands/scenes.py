@@ -13,7 +13,7 @@ from meetcast_core.printable import shown
 from meetcast_core.scene_list import dock_order
 
 from ..errors import BadInput
-from .common import open_link, print_json
+from .common import add_obs_flag, run_each
 
 _WINDOWS_ABS = re.compile(r"^([A-Za-z]:[\\/]|\\\\)")
 # meetcast_core.scene_spec.OS_NAMES, spelt out so that `meetcast --help` need not import the
@@ -26,11 +26,13 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
                        help="list OBS's scenes, numbered as in its Scenes dock; or export "
                             "meetcast's scene collections")
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
+    add_obs_flag(p)
     p.set_defaults(func=run_list)
     actions = p.add_subparsers(dest="action", metavar="ACTION")
     lst = actions.add_parser("list", parents=[conn],
                              help="the scenes, numbered as in the Scenes dock (the default)")
     lst.add_argument("--json", action="store_true", help="print JSON for scripts")
+    add_obs_flag(lst)
     lst.set_defaults(func=run_list)
     e = actions.add_parser(
         "export", help="write importable OBS scene collections generated from the scene spec")
@@ -58,17 +60,21 @@ def listing(scene_list: dict) -> list[dict]:
             for i, name in enumerate(dock_order(scene_list), 1)]
 
 
-def run_list(args: argparse.Namespace) -> int:
-    with open_link(args) as link:
-        scenes = listing(link.call("GetSceneList"))
-    if args.json:
-        print_json(scenes)
-        return 0
+def numbered(scenes: list[dict]) -> str:
     width = len(str(len(scenes)))
-    for s in scenes:
-        mark = "*" if s["current"] else " "
-        print(f"{mark} {s['number']:>{width}}. {shown(s['name'])}")
-    return 0
+    return "\n".join(f"{'*' if s['current'] else ' '} {s['number']:>{width}}. "
+                     f"{shown(s['name'])}" for s in scenes)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    def show(scenes: list[dict]) -> str:
+        # several OBS: each list under its name ("main:" then the lines)
+        text = numbered(scenes)
+        if not text:
+            return None
+        return "\n" + text if getattr(args, "obs", None) else text
+
+    return run_each(args, lambda link: listing(link.call("GetSceneList")), show)
 
 
 def _fail(message: str) -> int:

@@ -15,13 +15,14 @@ from typing import Any
 
 from meetcast_core.printable import shown
 
-from .common import open_link, print_json
+from .common import add_obs_flag, connections_from, label, on_each, open_link, print_json
 
 
 def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> None:
     p = sub.add_parser("status", parents=[conn],
                        help="show OBS's version, scene, stream state and meetcast's script")
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
+    add_obs_flag(p)
     p.set_defaults(func=run)
 
 
@@ -48,16 +49,42 @@ def gather(link: Any) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    with open_link(args) as link:
-        info = gather(link)
+    conns = connections_from(args)
+    if conns[0].name is None:
+        with open_link(args) as link:
+            info = gather(link)
+        if args.json:
+            print_json(info)
+        show(info, link.conn, args.json)
+        return 0
+    from ..errors import exit_code, message_lines
+
+    code, out = 0, {}
+    for conn, got in on_each(conns, gather):
+        if isinstance(got, BaseException):
+            code = max(code, exit_code(got) or 1)
+            lines = [line.removeprefix("meetcast: ") for line in message_lines(got)]
+            for line in lines:
+                print(f"meetcast: {label(conn)}{line}", file=sys.stderr)
+            out[conn.name] = {"error": " ".join(lines)}
+            continue
+        out[conn.name] = {**got, "obs": str(conn)}
+        show(got, conn, args.json)
     if args.json:
-        print_json(info)
-    else:
+        print_json(out)
+    return code
+
+
+def show(info: dict[str, Any], conn: Any, as_json: bool) -> None:
+    """The lines for a person about one OBS (``main: `` first when it has a name)."""
+    from .common import label
+
+    name = label(conn) if getattr(conn, "name", None) else ""
+    if not as_json:
         live = "LIVE" if info["streaming"] else "not streaming"
-        print(f"OBS {info['obs_version']} (obs-websocket {info['websocket_version']}) at "
-              f"{link.conn}: scene “{shown(info['scene'])}”, {live}")
+        print(f"{name}OBS {info['obs_version']} (obs-websocket {info['websocket_version']}) "
+              f"at {conn}: scene “{shown(info['scene'])}”, {live}")
         if info["script_ok"]:
-            print(info["script"])
+            print(f"{name}{info['script']}")
     if not info["script_ok"]:  # on stderr also with --json: a person may be watching
-        print(f"meetcast: warning: {shown(info['script'])}", file=sys.stderr)
-    return 0
+        print(f"meetcast: warning: {name}{shown(info['script'])}", file=sys.stderr)

@@ -11,7 +11,7 @@ import sys
 import time
 
 from ..errors import BadInput, Failed
-from .common import open_link, print_json
+from .common import add_obs_flag, connections_from, label, on_each, open_link, print_json
 
 
 def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> None:
@@ -22,6 +22,7 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
     p.add_argument("--yes", "-y", action="store_true",
                    help="stop without asking (for scripts)")
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
+    add_obs_flag(p)
     p.set_defaults(func=run)
 
 
@@ -51,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
         raise BadInput("stream needs start or stop: meetcast stream start, or meetcast stream "
                        "stop (asks first)")
     want = args.action == "start"
+    if getattr(args, "obs", None) is not None:
+        return run_several(args, want)
     with open_link(args) as link:
         active = bool(link.call("GetStreamStatus").get("outputActive"))
         if active == want:
@@ -75,3 +78,67 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("already streaming" if want else "not streaming")
     return 0
+
+
+def stop_question(conns: list) -> str:
+    """The one question before stopping one or several named OBS."""
+    names = ", ".join(f"{label(c).removesuffix(': ')} at {c}" for c in conns)
+    return f"Stop the live stream on OBS {names}?"
+
+
+def run_several(args: argparse.Namespace, want: bool) -> int:
+    """``stream start|stop --obs NAME|all``: read every OBS's state first, ask ONCE before
+    stopping any (naming each OBS that is live), then start or stop them all at once."""
+    from ..errors import exit_code, message_lines
+
+    conns = connections_from(args)
+    code, out = 0, {}
+
+    def fail(conn, exc: BaseException) -> None:
+        nonlocal code
+        code = max(code, exit_code(exc) or 1)
+        lines = [line.removeprefix("meetcast: ") for line in message_lines(exc)]
+        for line in lines:
+            print(f"meetcast: {label(conn)}{line}", file=sys.stderr)
+        out[conn.name] = {"error": " ".join(lines)}
+
+    states = on_each(conns, lambda link: bool(link.call("GetStreamStatus").get("outputActive")))
+    to_change = []
+    for conn, active in states:
+        if isinstance(active, BaseException):
+            fail(conn, active)
+        elif active == want:
+            out[conn.name] = {"streaming": active, "changed": False}
+        else:
+            to_change.append(conn)
+    if to_change and not want and not args.yes:
+        ok = confirm(stop_question(to_change))
+        if ok is None:
+            raise BadInput("not stopping the stream without confirmation: pass --yes "
+                           "(no terminal to ask on)")
+        if not ok:
+            raise Failed("the stream goes on (not confirmed)")
+
+    def change(link) -> dict:
+        link.call("StartStream" if want else "StopStream")
+        if not wait_for(link, want):
+            raise Failed(f"OBS did not {'start' if want else 'stop'} streaming within "
+                         f"10 s: check OBS's stream settings and log")
+        return {"streaming": want, "changed": True}
+
+    for conn, got in on_each(to_change, change) if to_change else []:
+        if isinstance(got, BaseException):
+            fail(conn, got)
+        else:
+            out[conn.name] = got
+    if args.json:
+        print_json({c.name: out[c.name] for c in conns})
+    else:
+        for c in conns:
+            r = out[c.name]
+            if "error" in r:
+                continue
+            text = (("streaming: LIVE" if want else "stream stopped") if r["changed"]
+                    else ("already streaming" if want else "not streaming"))
+            print(f"{label(c)}{text}")
+    return code

@@ -8,7 +8,7 @@ import time
 from meetcast_core.printable import shown
 from meetcast_core.scene_list import dock_order, resolve_scene
 
-from .common import open_link, print_json
+from .common import add_obs_flag, run_each
 
 
 def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> None:
@@ -17,6 +17,7 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
     p.add_argument("scene", metavar="NAME|NUMBER",
                    help="scene name (case-insensitive if unique) or its number, top = 1")
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
+    add_obs_flag(p)
     p.set_defaults(func=run)
 
 
@@ -33,14 +34,13 @@ def switch(link, wanted: str) -> dict:
             "changed": scene != previous, "seconds": round(time.perf_counter() - t0, 4)}
 
 
+def said(result: dict) -> str:
+    if result["changed"]:
+        return (f"switched to {result['number']}. “{shown(result['scene'])}” "
+                f"(was “{shown(result['previous'])}”)")
+    return f"already on {result['number']}. “{shown(result['scene'])}”"
+
+
 def run(args: argparse.Namespace) -> int:
-    with open_link(args) as link:
-        result = switch(link, args.scene)  # SceneNotFound: bad input, exit 2 (errors.py)
-    if args.json:
-        print_json(result)
-    elif result["changed"]:
-        print(f"switched to {result['number']}. “{shown(result['scene'])}” "
-              f"(was “{shown(result['previous'])}”)")
-    else:
-        print(f"already on {result['number']}. “{shown(result['scene'])}”")
-    return 0
+    # SceneNotFound: bad input, exit 2 (errors.py); each OBS resolves the name in its own list
+    return run_each(args, lambda link: switch(link, args.scene), said)

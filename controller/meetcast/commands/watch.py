@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from meetcast_core.printable import shown
 
-from .common import connection_from
+from .common import add_obs_flag, connection_from
 
 if TYPE_CHECKING:  # imported where used: `meetcast --help` loads every command module
     from meetcast_core.stream.engine import Event, View
@@ -38,13 +38,53 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
                    help="switch to BRB while the stream is LOW (default: [auto_brb] enabled)")
     p.add_argument("--cost-per-hour", type=float, metavar="AMOUNT",
                    help="what the cloud desktop costs per hour (default: [watch] cost_per_hour)")
+    add_obs_flag(p)
     p.set_defaults(func=run)
 
 
 def make_session(args: argparse.Namespace) -> tuple[Session, WatchSettings]:
+    """The one watched OBS of a plain ``watch`` / ``web`` (no ``--obs``)."""
+    config, settings, record = _watch_setup(args)
+    from ..session import Session
+
+    session = Session(connection_from(args), config, interval=settings.interval, record=record)
+    return session.open(), settings
+
+
+def make_sessions(args: argparse.Namespace) -> tuple[list[Session], WatchSettings]:
+    """One Session per OBS ``--obs`` names (without it: the one of :func:`make_session`).
+    Each has its own engine (health, auto-BRB, STALE) and record file
+    (``…-<name>.jsonl``); an OBS that is not there yet is watched as lost until it is."""
+    if getattr(args, "obs", None) is None:
+        session, settings = make_session(args)
+        return [session], settings
+    from ..session import Session
+    from .common import connections_from
+
+    conns = connections_from(args)  # bad --obs, or a bad section: one line, exit 2
+    config, settings, record = _watch_setup(args)
+    sessions = []
+    try:
+        for conn in conns:
+            path = None if record is None else named_record(record, conn.name or "")
+            sessions.append(Session(conn, config, interval=settings.interval,
+                                    record=path).open(required=False))
+    except BaseException:
+        for s in sessions:
+            s.stop()
+        raise
+    return sessions, settings
+
+
+def named_record(path: Path, name: str) -> Path:
+    """``2026….jsonl`` → ``2026…-main.jsonl``: one record per OBS, each one ``meetcast
+    report`` reads as it reads any record."""
+    return path.with_name(f"{path.stem}-{name}{path.suffix or '.jsonl'}")
+
+
+def _watch_setup(args: argparse.Namespace):
     from ..connection import load_config
     from ..errors import BadInput
-    from ..session import Session
     from ..settings import WatchSettings, watch_settings
 
     config = load_config()
@@ -58,8 +98,7 @@ def make_session(args: argparse.Namespace) -> tuple[Session, WatchSettings]:
         config = {**config, "auto_brb": {**config.get("auto_brb", {}),
                                          "enabled": args.auto_brb}}
     record = None if args.no_record else (args.record or settings.record_path())
-    session = Session(connection_from(args), config, interval=settings.interval, record=record)
-    return session.open(), settings
+    return config, settings, record
 
 
 def cost_text(seconds: float, settings: WatchSettings | None) -> str:
@@ -141,7 +180,82 @@ def run_lines(session: Session, seconds: float, as_json: bool,
     return 0
 
 
+def obs_tag(name: str, v: View | None) -> str:
+    """``main (on air)`` / ``backup``: which OBS a line is about, and whether it is the one
+    streaming (on air) right now; both can be, each is said."""
+    live = v is not None and v.connected and v.sample.active
+    return f"{shown(name)} (on air)" if live else shown(name)
+
+
+def run_several_lines(sessions: list[Session], seconds: float, as_json: bool,
+                      settings: WatchSettings | None = None) -> int:
+    """``watch --obs …`` without the dashboard: every OBS polled by its own session at its
+    own rate, side by side in one output. ``--json``: the record's lines of all of them, each
+    with its ``obs_name``; the plain lines: one a second per OBS, its name (and on air) first."""
+    import threading
+
+    from meetcast_core.stream.record import dumps
+
+    out = threading.Lock()  # two pollers print: a line is written whole, never interleaved
+
+    def write(text: str, stream=None) -> None:
+        with out:
+            (stream or sys.stdout).write(text + "\n")
+            (stream or sys.stdout).flush()
+
+    def stop_all() -> None:
+        for s in sessions:
+            s.request_stop()
+
+    for session in sessions:
+        name = session.conn.name or str(session.conn)
+        printed: list[View | None] = [None]
+
+        def on_line(obj: dict) -> None:
+            try:
+                write(dumps(obj))
+            except BrokenPipeError:
+                stop_all()
+
+        def on_view(v: View, printed=printed, name=name) -> None:
+            try:
+                if v.due_after(printed[0]):
+                    printed[0] = v
+                    write(f"{obs_tag(name, v)}  {line(v, settings)}")
+            except BrokenPipeError:
+                stop_all()
+
+        def on_event(ev: Event, name=name) -> None:
+            write(f"meetcast: {shown(name)}: {shown(ev.text)}", sys.stderr)
+
+        if as_json:
+            if session.header:
+                on_line(session.header)
+            session.on_line.append(on_line)
+        else:
+            session.on_view.append(on_view)
+            session.on_event.append(on_event)
+    for session in sessions:
+        session.start(seconds)
+    try:
+        while not all(s.stopped for s in sessions):
+            threading.Event().wait(0.1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for session in sessions:
+            session.stop()
+    fatal = [s for s in sessions if s.fatal]
+    if fatal and as_json:
+        from ..errors import Failed
+
+        raise Failed("; ".join(f"{s.conn.name}: {s.fatal}" for s in fatal))
+    return 1 if fatal else 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "obs", None) is not None:
+        return run_several(args)
     session, settings = make_session(args)  # bad flags or config: BadInput, exit 2
     if session.recorder and not args.json:
         print(f"recording this session to {session.recorder.path}", file=sys.stderr)
@@ -159,4 +273,28 @@ def run(args: argparse.Namespace) -> int:
         from ..errors import Failed
 
         raise Failed(session.fatal)
+    return int(code or 0)
+
+
+def run_several(args: argparse.Namespace) -> int:
+    """``watch --obs NAME|all``: a session per OBS, side by side."""
+    sessions, settings = make_sessions(args)
+    if not args.json:
+        for s in sessions:
+            if s.recorder:
+                print(f"recording {shown(s.conn.name or '')} to {s.recorder.path}",
+                      file=sys.stderr)
+    if args.json or args.plain or not sys.stdout.isatty():
+        return run_several_lines(sessions, args.seconds, args.json, settings)
+    from ..dashboard import WatchApp
+
+    app = WatchApp(sessions[0], settings, args.seconds, others=sessions[1:])
+    code = app.run()
+    for s in sessions:
+        s.stop()
+    fatal = [s for s in sessions if s.fatal]
+    if fatal:
+        from ..errors import Failed
+
+        raise Failed("; ".join(f"{s.conn.name}: {s.fatal}" for s in fatal))
     return int(code or 0)

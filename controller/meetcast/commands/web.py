@@ -11,6 +11,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from meetcast_core.printable import shown
+
+from .common import OBS_HELP
+
 
 def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> None:
     # Not the shared connection flags: here --port is the page's port (issue 15); OBS's
@@ -29,6 +33,9 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
     g.add_argument("--obs-host", dest="host", help="obs-websocket host (env MEETCAST_HOST)")
     g.add_argument("--obs-port", dest="port", help="obs-websocket port (env MEETCAST_PORT)")
     g.add_argument("--timeout", type=float, help="seconds to wait for OBS (default 5)")
+    g.add_argument("--obs", metavar="NAME|all", default=None,
+                   help=OBS_HELP + "; several: each one's health side by side, and the "
+                                   "page's buttons act on all of them")
     p.add_argument("--record", type=Path, metavar="FILE",
                    help="session record path (default: a new file under "
                         "~/.local/state/meetcast/sessions/, as watch)")
@@ -53,17 +60,21 @@ def run(args: argparse.Namespace) -> int:
         url_host,
     )
     from ..web.qr import terminal_qr
-    from .watch import make_session
+    from .watch import make_sessions
 
     port = DEFAULT_PORT if args.web_port is None else check_port(args.web_port)
     bind = LOOPBACK if args.bind is None else check_bind(args.bind)
     if args.seconds < 0:
         raise BadInput("--seconds must not be negative")
-    session, _ = make_session(args)  # checks the config file, opens OBS: one line if not
+    # checks the config file, opens OBS: one line if not (several: those not there yet are
+    # watched as lost until they are)
+    sessions, _ = make_sessions(args)
+    session = sessions[0]
     from ..web.server import WebServer
 
     token = new_token()
-    server = WebServer(session, token, session.engine.monitor.config.congestion)
+    server = WebServer(session, token, session.engine.monitor.config.congestion,
+                       others=sessions[1:])
 
     def ready(bound: int) -> None:
         url = page_url(url_host(bind), bound, token)
@@ -72,24 +83,30 @@ def run(args: argparse.Namespace) -> int:
             qr = terminal_qr(url)
             print(qr if qr else "meetcast: for a QR code of this URL: pip install "
                                 "'meetcast[qr]'", file=sys.stderr, flush=True)
-        print(f"meetcast: serving the live view of OBS at {session.conn} "
+        where = ", ".join(f"{s.conn.name} at {s.conn}" if s.conn.name else str(s.conn)
+                          for s in sessions)
+        print(f"meetcast: serving the live view of OBS {where} "
               f"({'this laptop only' if bind == LOOPBACK else 'on ' + bind}); Ctrl-C stops",
               file=sys.stderr, flush=True)
-        if session.recorder:
-            print(f"recording this session to {session.recorder.path}", file=sys.stderr,
-                  flush=True)
+        for s in sessions:
+            if s.recorder:
+                print(f"recording this session to {s.recorder.path}", file=sys.stderr,
+                      flush=True)
 
     sys.setswitchinterval(0.0005)  # a page's switch waits less behind the other threads
     try:
         asyncio.run(server.run(bind, port, ready, args.seconds))
     except OSError as exc:
-        session.stop()
+        for s in sessions:
+            s.stop()
         raise BadInput(f"cannot listen on {bind} port {port}: "
                        f"{exc.strerror or exc} (pick another with --port/--bind)") from None
     except KeyboardInterrupt:
         pass
-    session.stop()
-    if session.fatal:
-        print(f"meetcast: {session.fatal}", file=sys.stderr)
-        return 1
-    return 0
+    for s in sessions:
+        s.stop()
+    fatal = [s for s in sessions if s.fatal]
+    for s in fatal:
+        print(f"meetcast: {shown(s.conn.name + ': ') if s.conn.name else ''}{s.fatal}",
+              file=sys.stderr)
+    return 1 if fatal else 0

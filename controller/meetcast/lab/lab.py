@@ -67,7 +67,7 @@ class Lab:
 
     def __init__(self, cfg: ObsConfig | None = None, with_script: bool = True,
                  workdir: Path | None = None, keep: bool = False,
-                 runtime: ObsRuntime | None = None) -> None:
+                 runtime: ObsRuntime | None = None, beside: Lab | None = None) -> None:
         # Chosen first: a missing chroot fails here, in one line, before anything starts.
         self.runtime = runtime or select()
         self.cfg = cfg or ObsConfig()
@@ -77,8 +77,12 @@ class Lab:
         self.dir = Path(workdir or tempfile.mkdtemp(prefix="meetcast-lab-"))
         self.keep = keep
         self.xvfb = Xvfb(self.dir)
-        self.pulse = Pulse(self.dir)
-        self.ingest = Ingest(self.dir)
+        # A second OBS (backup) runs ``beside`` a lab: its own config dir, websocket port,
+        # password and X display, but that lab's PulseAudio and ingest (another stream key),
+        # which that lab starts and stops.
+        self.beside = beside
+        self.pulse = beside.pulse if beside else Pulse(self.dir)
+        self.ingest = beside.ingest if beside else Ingest(self.dir)
         self.stream_key = "lab-" + secrets.token_hex(8)
         self.ws_port = 0
         self.ws_password = secrets.token_urlsafe(18)
@@ -92,8 +96,9 @@ class Lab:
         _exit_on_sigterm()
         try:
             self.xvfb.start()
-            self.pulse.start()
-            self.ingest.start()
+            if self.beside is None:
+                self.pulse.start()
+                self.ingest.start()
             self.ws_port = free_port()
             self.obs = Obs(self.dir, self.cfg, self.xvfb.display, self.pulse.env,
                            self.pulse.mic_source, self.pulse.desktop_source, self.ws_port,
@@ -210,14 +215,25 @@ class Lab:
             return self.report
         t0 = time.monotonic()
         report = self.stop_obs()
-        self.ingest.stop()
-        self.pulse.stop()
+        if self.beside is None:
+            self.ingest.stop()
+            self.pulse.stop()
         self.xvfb.stop()
         report.seconds_to_stop = time.monotonic() - t0
         self.report = report
         if self._own_dir and not self.keep:
             shutil.rmtree(self.dir, ignore_errors=True)
         return report
+
+    def second(self, name: str = "backup", timeout: float = 60.0) -> Lab:
+        """Start a second OBS beside this one (main and backup), in ``<dir>/<name>``, with
+        the same OBS, collection settings and script; stop it before this lab."""
+        from dataclasses import replace
+
+        other = Lab(replace(self.cfg, scripts=list(self.cfg.scripts)), with_script=False,
+                    workdir=self.dir / name, runtime=self.runtime, beside=self)
+        other.dir.mkdir(parents=True, exist_ok=True)
+        return other.start(timeout)
 
     def __enter__(self) -> Lab:
         return self.start()

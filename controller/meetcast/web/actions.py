@@ -44,6 +44,22 @@ def perform(session: Session, request: dict[str, Any]) -> Result:
         return Result(False, str(exc))
 
 
+def perform_all(sessions: list[Session], request: dict[str, Any]) -> Result:
+    """One request from a page on every OBS watched (``web --obs all``: a scene button, the
+    mute, the lower third and start/stop reach main and backup alike, as ``--obs all`` does
+    on the command line). One OBS: :func:`perform` itself, unchanged."""
+    if len(sessions) == 1:
+        return perform(sessions[0], request)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(sessions)) as pool:
+        results = list(pool.map(lambda s: perform(s, request), sessions))
+    text = "; ".join(f"{shown(s.conn.name or str(s.conn))}: {r.text}"
+                     for s, r in zip(sessions, results, strict=True))
+    warnings = [w for r in results for w in r.warnings]
+    return Result(all(r.ok for r in results), text, list(dict.fromkeys(warnings)))
+
+
 def _perform(session: Session, req: dict[str, Any]) -> Result:
     what = req.get("do")
     if what == "switch":

@@ -48,6 +48,20 @@ def state(view: View, chart: Chart, congestion_warn: float) -> str:
                   "congestion_warn": congestion_warn})
 
 
+def fleet_row(name: str, view: View | None) -> dict[str, Any]:
+    """One OBS in the side-by-side strip (several OBS, ``web --obs all``): its health, its
+    bitrate and whether it is on air (streaming)."""
+    connected = view is not None and view.connected
+    kbps = view.health.kbps if connected and view is not None else None
+    return {"name": name, "health": view.state if view is not None else "OFFLINE",
+            "kbps": None if kbps is None else round(kbps),
+            "on_air": bool(connected and view is not None and view.sample.active)}
+
+
+def fleet(rows: list[dict[str, Any]]) -> str:
+    return _dump({"type": "fleet", "obs": rows})
+
+
 def levels(meters: dict[str, list[list[float]]]) -> str:
     """The two meters' peaks in dBFS (meetcast.levels)."""
     return _dump({"type": "levels", "inputs": peaks(meters)})

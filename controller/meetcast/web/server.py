@@ -75,8 +75,13 @@ def _response(status: HTTPStatus, body: bytes, ctype: str) -> Response:
 class WebServer:
     """Serve ``session`` to pages at ``http://host:port/<token>/`` until :meth:`stop`."""
 
-    def __init__(self, session: Session, token: str, congestion_warn: float) -> None:
-        self.session = session
+    def __init__(self, session: Session, token: str, congestion_warn: float,
+                 others: list[Session] | None = None) -> None:
+        self.session = session  # the OBS whose view fills the page
+        # Several OBS (web --obs all): a strip with each one's health, and the page's
+        # requests go to every one of them.
+        self.sessions: list[Session] = [session, *(others or [])]
+        self._fleet_sent: tuple[float, list[tuple[str, str, bool]]] = (float("-inf"), [])
         self.token = token
         self.congestion_warn = congestion_warn
         self.clients: set[ServerConnection] = set()
@@ -90,6 +95,7 @@ class WebServer:
         self._sent: View | None = None
         self._sent_lock = threading.Lock()
         self._done = asyncio.Event()
+        self._fleet: str | None = None  # the newest strip, for a page that connects
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="meetcast-web-actions")
 
     # -- from the session's threads -----------------------------------------------------
@@ -99,6 +105,23 @@ class WebServer:
                 return
             self._sent = view
         self._call(self._push_view, view)
+
+    def _on_fleet_view(self, _view: View) -> None:
+        """Any OBS's new view: the strip at once when a health or on-air changed, else at
+        most once a second."""
+        rows = [messages.fleet_row(s.conn.name or str(s.conn), s.last) for s in self.sessions]
+        key = [(r["name"], r["health"], r["on_air"]) for r in rows]
+        now = self.session.elapsed()
+        with self._sent_lock:
+            at, seen = self._fleet_sent
+            if key == seen and now - at < 1.0:
+                return
+            self._fleet_sent = (now, key)
+        self._call(self._push_fleet, messages.fleet(rows))
+
+    def _push_fleet(self, msg: str) -> None:
+        self._fleet = msg
+        broadcast(self.clients, msg)
 
     def _on_event(self, ev: Event) -> None:
         self._call(self._push_event, ev)
@@ -142,6 +165,8 @@ class WebServer:
             await ws.send(messages.hello(str(self.session.conn), list(self.events)))
             if self._state is not None:
                 await ws.send(self._state)
+            if self._fleet is not None:
+                await ws.send(self._fleet)
             async for raw in ws:
                 await self._request(ws, raw)
         except ConnectionClosed:
@@ -162,7 +187,8 @@ class WebServer:
             await self._levels(ws, req.get("on") is True)
             return
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self._worker, actions.perform, self.session, req)
+        result = await loop.run_in_executor(self._worker, actions.perform_all, self.sessions,
+                                            req)
         with contextlib.suppress(ConnectionClosed):
             await ws.send(messages.done(req.get("id"), result.ok, result.text,
                                         result.warnings))
@@ -187,14 +213,20 @@ class WebServer:
         session's fatal end or ``seconds``."""
         self._loop = asyncio.get_running_loop()
         self.session.on_view.append(self._on_view)
-        self.session.on_event.append(self._on_event)
+        if len(self.sessions) == 1:
+            self.session.on_event.append(self._on_event)
+        else:  # every OBS's events in the log by name; one OBS's fatal end ends only it
+            for s in self.sessions:
+                s.on_view.append(self._on_fleet_view)
+                s.on_event.append(self._on_named_event(s))
         async with serve(self._handler, host, port, process_request=self._process_request,
                          max_size=MAX_MESSAGE, server_header=None, compression=None,
                          ping_interval=20, ping_timeout=20) as server:
             self.port = server.sockets[0].getsockname()[1]
             if ready is not None:
                 ready(self.port)
-            self.session.start()
+            for s in self.sessions:
+                s.start()
             levels = asyncio.create_task(self._push_levels())
             if seconds:
                 with contextlib.suppress(TimeoutError):
@@ -203,6 +235,16 @@ class WebServer:
                 await self._done.wait()
             levels.cancel()
         self._worker.shutdown(wait=False, cancel_futures=True)
+
+    def _on_named_event(self, session: Session) -> Any:
+        from meetcast_core.printable import shown
+
+        name = shown(session.conn.name or str(session.conn))
+
+        def on_event(ev: Event) -> None:
+            self._call(self._push_event, Event(ev.t, ev.kind, f"{name}: {ev.text}", ev.data))
+
+        return on_event
 
     def stop(self) -> None:
         """From any thread."""

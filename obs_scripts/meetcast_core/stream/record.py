@@ -13,6 +13,12 @@ written. Every line carries ``"v"`` (the format's version) and ``"type"``:
 
 ``t`` is seconds since the session began; ``wall`` is the Unix time. Version 0 (before this
 module: ``"type": "scene"`` lines and ``state`` for the health) is read and upgraded.
+
+Version 2 (several OBS watched at once, ``--obs``): every line of a named OBS also carries
+``obs_name`` (its ``[obs.<name>]``), so the lines of main and backup can share one stream
+(``watch --obs all --json``) and still be told apart; nothing else differs. The one OBS of a
+plain ``watch`` has no name, and its lines stay version 1, exactly as before: a reader of
+version 1 reads them all, and reads a version 2 line whole but for the name.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-VERSION = 1
+VERSION = 2  # the current format: what upgrade() makes of a line of any version
+PLAIN = 1  # the lines of the single, unnamed OBS: version 1, nothing in them changed
 SESSION, SAMPLE, EVENT = "session", "sample", "event"
 EVENT_KINDS = (
     "scene",  # the program scene changed (scene, from, by)
@@ -43,23 +50,30 @@ def _r(x: float | None, nd: int) -> float | None:
 
 
 def session_line(wall: float, obs: str, interval: float) -> dict[str, Any]:
-    return {"v": VERSION, "type": SESSION, "t": 0.0, "wall": round(wall, 3), "obs": obs,
+    return {"v": PLAIN, "type": SESSION, "t": 0.0, "wall": round(wall, 3), "obs": obs,
             "interval": interval}
 
 
 def event_line(t: float, wall: float, kind: str, text: str,
                data: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    return {"v": VERSION, "type": EVENT, "t": round(t, 3), "wall": round(wall, 3),
+    return {"v": PLAIN, "type": EVENT, "t": round(t, 3), "wall": round(wall, 3),
             "kind": kind, "text": text, **(data or {})}
 
 
 def sample_line(**fields: Any) -> dict[str, Any]:
     """A sample line from the engine's view (engine.View.record() builds the fields)."""
-    out: dict[str, Any] = {"v": VERSION, "type": SAMPLE}
+    out: dict[str, Any] = {"v": PLAIN, "type": SAMPLE}
     for key in ("t", "wall", "age"):
         out[key] = _r(fields.pop(key), 3)
     out.update(fields)
     return out
+
+
+def named(line: Mapping[str, Any], obs_name: str | None) -> dict[str, Any]:
+    """``line`` as the line of the OBS ``obs_name`` (version 2); unchanged without a name."""
+    if obs_name is None:
+        return dict(line)
+    return {**line, "v": VERSION, "obs_name": obs_name}
 
 
 def dumps(line: Mapping[str, Any]) -> str:
@@ -72,6 +86,9 @@ def upgrade(obj: dict[str, Any]) -> dict[str, Any]:
     if obj.get("v") == VERSION:
         return obj
     obj = dict(obj)
+    if obj.get("v") == PLAIN:  # version 1 is version 2 without obs_name: the one OBS
+        obj["v"] = VERSION
+        return obj
     if obj.get("type") == "scene":  # version 0 wrote scene changes as their own type
         obj["type"], obj["kind"] = EVENT, "scene"
     if obj.get("type") == SAMPLE and "health" not in obj:

@@ -82,6 +82,8 @@
       pub.state = m;
       render();
       if (pub.readyAt === null && m.view) pub.readyAt = performance.now();
+    } else if (m.type === "fleet") {
+      drawFleet(m.obs || []);
     } else if (m.type === "levels") {
       drawLevels(m.inputs || {});
     } else if (m.type === "event") {
@@ -97,6 +99,31 @@
       note(m.ok ? `${what}: ${m.text || "done"}${warn ? " — " + warn : ""}` : `${what}: ${m.text}`,
            !m.ok || !!warn);
     }
+  }
+
+  // Several OBS (meetcast web --obs all): each one's health side by side, and which is on
+  // air. Names from the config file go in as text, never as HTML.
+  function drawFleet(rows) {
+    const box = $("fleet");
+    box.replaceChildren();
+    for (const r of rows) {
+      const cell = document.createElement("div");
+      cell.className = `obs state-${r.health}`;
+      const name = document.createElement("b");
+      name.textContent = r.name;
+      const fig = document.createElement("span");
+      fig.textContent = ` ${r.health} ${r.kbps === null ? "—" : r.kbps} kbps`;
+      cell.append(name, fig);
+      if (r.on_air) {
+        const air = document.createElement("span");
+        air.className = "onair";
+        air.textContent = "ON AIR";
+        cell.append(air);
+      }
+      box.append(cell);
+    }
+    box.hidden = rows.length < 2;
+    pub.fleet = rows;
   }
 
   function note(text, bad) {
