@@ -183,8 +183,11 @@ def test_web_obs_all_shows_both_and_a_scene_button_switches_both(lab: Lab, backu
     async def page(url: str) -> tuple[list[dict], dict]:
         got: list[dict] = []
         async with connect(url) as ws:
+            # until the page shows both OBS read (as a person sees before pressing a button)
             deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and not any(m["type"] == "fleet" for m in got):
+            while time.monotonic() < deadline and not any(
+                    m["type"] == "fleet" and all(r["connected"] for r in m["obs"])
+                    for m in got):
                 got.append(json.loads(await asyncio.wait_for(ws.recv(), 5)))
             await ws.send(json.dumps({"id": 1, "do": "switch", "scene": target}))
             while True:
@@ -199,7 +202,8 @@ def test_web_obs_all_shows_both_and_a_scene_button_switches_both(lab: Lab, backu
             assert tcp_established(web.pid, lab.ws_port) == 1
             assert tcp_established(web.pid, backup.ws_port) == 1
             text = "".join(web.stdout) + "".join(web.stderr) + json.dumps(got)
-        fleet = next(m for m in got if m["type"] == "fleet")
+        fleet = next(m for m in got if m["type"] == "fleet" and all(
+            r["connected"] for r in m["obs"]))
         assert [r["name"] for r in fleet["obs"]] == ["main", "backup"]
         assert all(r["on_air"] is False for r in fleet["obs"])
         assert done["ok"], done
