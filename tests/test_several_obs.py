@@ -214,3 +214,46 @@ def test_web_obs_all_shows_both_and_a_scene_button_switches_both(lab: Lab, backu
         for the_lab, scene in zip((lab, backup), before, strict=True):
             with the_lab.link() as link:
                 link.call("SetCurrentProgramScene", {"sceneName": scene})
+
+
+def test_dashboard_shows_both_side_by_side_and_a_key_switches_both(lab: Lab,
+                                                                   backup: Lab) -> None:
+    import asyncio
+    from dataclasses import replace
+
+    from test_watch import await_for, drive
+
+    from meetcast.dashboard import WatchApp
+    from meetcast.session import Session
+    from meetcast.settings import WatchSettings
+
+    before = program(lab), program(backup)
+    target = "BRB" if "BRB" not in before else "Ending"
+    set_streaming(lab, True)
+    main = Session(replace(lab.connection, name="main"), {}).open()
+    spare = Session(replace(backup.connection, name="backup"), {}).open()
+    app = WatchApp(main, WatchSettings(), seconds=0, others=[spare])
+
+    def strip() -> str:
+        return str(app.query_one("#fleet").render())
+
+    async def steps(pilot) -> None:
+        await await_for(pilot, lambda: app.shown is not None and spare.last is not None
+                        and "ON AIR" in strip())
+        text = strip()
+        assert text.index("main") < text.index("ON AIR") < text.index("backup"), text
+        assert text.count("ON AIR") == 1  # main streams, backup does not
+        n = app.shown.scenes.index(target) + 1
+        await pilot.press(str(n))
+        await await_for(pilot, lambda: program(lab) == target and program(backup) == target)
+        await pilot.press("q")
+
+    try:
+        asyncio.run(drive(app, steps))
+    finally:
+        main.stop()
+        spare.stop()
+        set_streaming(lab, False)
+        for the_lab, scene in zip((lab, backup), before, strict=True):
+            with the_lab.link() as link:
+                link.call("SetCurrentProgramScene", {"sceneName": scene})
