@@ -183,8 +183,11 @@ def test_web_obs_all_shows_both_and_a_scene_button_switches_both(lab: Lab, backu
     async def page(url: str) -> tuple[list[dict], dict]:
         got: list[dict] = []
         async with connect(url) as ws:
+            # until the page shows both OBS read (as a person sees before pressing a button)
             deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and not any(m["type"] == "fleet" for m in got):
+            while time.monotonic() < deadline and not any(
+                    m["type"] == "fleet" and all(r["connected"] for r in m["obs"])
+                    for m in got):
                 got.append(json.loads(await asyncio.wait_for(ws.recv(), 5)))
             await ws.send(json.dumps({"id": 1, "do": "switch", "scene": target}))
             while True:
@@ -199,7 +202,8 @@ def test_web_obs_all_shows_both_and_a_scene_button_switches_both(lab: Lab, backu
             assert tcp_established(web.pid, lab.ws_port) == 1
             assert tcp_established(web.pid, backup.ws_port) == 1
             text = "".join(web.stdout) + "".join(web.stderr) + json.dumps(got)
-        fleet = next(m for m in got if m["type"] == "fleet")
+        fleet = next(m for m in got if m["type"] == "fleet" and all(
+            r["connected"] for r in m["obs"]))
         assert [r["name"] for r in fleet["obs"]] == ["main", "backup"]
         assert all(r["on_air"] is False for r in fleet["obs"])
         assert done["ok"], done
@@ -207,6 +211,49 @@ def test_web_obs_all_shows_both_and_a_scene_button_switches_both(lab: Lab, backu
         assert program(lab) == target and program(backup) == target
         assert lab.ws_password not in text and backup.ws_password not in text
     finally:
+        for the_lab, scene in zip((lab, backup), before, strict=True):
+            with the_lab.link() as link:
+                link.call("SetCurrentProgramScene", {"sceneName": scene})
+
+
+def test_dashboard_shows_both_side_by_side_and_a_key_switches_both(lab: Lab,
+                                                                   backup: Lab) -> None:
+    import asyncio
+    from dataclasses import replace
+
+    from test_watch import await_for, drive
+
+    from meetcast.dashboard import WatchApp
+    from meetcast.session import Session
+    from meetcast.settings import WatchSettings
+
+    before = program(lab), program(backup)
+    target = "BRB" if "BRB" not in before else "Ending"
+    set_streaming(lab, True)
+    main = Session(replace(lab.connection, name="main"), {}).open()
+    spare = Session(replace(backup.connection, name="backup"), {}).open()
+    app = WatchApp(main, WatchSettings(), seconds=0, others=[spare])
+
+    def strip() -> str:
+        return str(app.query_one("#fleet").render())
+
+    async def steps(pilot) -> None:
+        await await_for(pilot, lambda: app.shown is not None and spare.last is not None
+                        and "ON AIR" in strip())
+        text = strip()
+        assert text.index("main") < text.index("ON AIR") < text.index("backup"), text
+        assert text.count("ON AIR") == 1  # main streams, backup does not
+        n = app.shown.scenes.index(target) + 1
+        await pilot.press(str(n))
+        await await_for(pilot, lambda: program(lab) == target and program(backup) == target)
+        await pilot.press("q")
+
+    try:
+        asyncio.run(drive(app, steps))
+    finally:
+        main.stop()
+        spare.stop()
+        set_streaming(lab, False)
         for the_lab, scene in zip((lab, backup), before, strict=True):
             with the_lab.link() as link:
                 link.call("SetCurrentProgramScene", {"sceneName": scene})

@@ -168,9 +168,9 @@ def test_the_strip_and_the_plain_lines_say_which_obs_is_on_air() -> None:
 
     live, idle = streaming_view(True), streaming_view(False)
     assert fleet_row("main", live)["on_air"] is True and fleet_row("main", live)["kbps"]
-    assert fleet_row("backup", idle) == {"name": "backup", "health": "OFFLINE", "kbps": None,
-                                         "on_air": False}
-    assert fleet_row("backup", None)["health"] == "OFFLINE"  # not read yet
+    assert fleet_row("backup", idle) == {"name": "backup", "health": "OFFLINE",
+                                         "connected": True, "kbps": None, "on_air": False}
+    assert fleet_row("backup", None)["connected"] is False  # not read yet
     assert obs_tag("main", live) == "main (on air)" and obs_tag("backup", idle) == "backup"
     assert obs_tag("\u202ex", None) == "\\u202ex"  # a name reaches the terminal as text
 

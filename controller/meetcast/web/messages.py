@@ -54,6 +54,7 @@ def fleet_row(name: str, view: View | None) -> dict[str, Any]:
     connected = view is not None and view.connected
     kbps = view.health.kbps if connected and view is not None else None
     return {"name": name, "health": view.state if view is not None else "OFFLINE",
+            "connected": connected,
             "kbps": None if kbps is None else round(kbps),
             "on_air": bool(connected and view is not None and view.sample.active)}
 

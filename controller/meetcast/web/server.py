@@ -81,7 +81,8 @@ class WebServer:
         # Several OBS (web --obs all): a strip with each one's health, and the page's
         # requests go to every one of them.
         self.sessions: list[Session] = [session, *(others or [])]
-        self._fleet_sent: tuple[float, list[tuple[str, str, bool]]] = (float("-inf"), [])
+        self._fleet_sent: tuple[float, list[tuple[str, str, bool, bool]]] = (
+            float("-inf"), [])
         self.token = token
         self.congestion_warn = congestion_warn
         self.clients: set[ServerConnection] = set()
@@ -110,7 +111,7 @@ class WebServer:
         """Any OBS's new view: the strip at once when a health or on-air changed, else at
         most once a second."""
         rows = [messages.fleet_row(s.conn.name or str(s.conn), s.last) for s in self.sessions]
-        key = [(r["name"], r["health"], r["on_air"]) for r in rows]
+        key = [(r["name"], r["health"], r["on_air"], r["connected"]) for r in rows]
         now = self.session.elapsed()
         with self._sent_lock:
             at, seen = self._fleet_sent
