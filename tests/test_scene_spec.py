@@ -305,8 +305,8 @@ def test_meetcast_scenes_export_for_another_path(run_meetcast, tmp_path: Path) -
     (("--os", "windows", "--script", "/opt/x.py"), "not an absolute windows path"),
     (("--script", "/opt/x.py"), "give --os with it"),
     (("--canvas", "big"), "expected WIDTHxHEIGHT"),
-    (("--obs", "27.2"), "expected an OBS version 28.0 or newer"),
-    (("--obs", "latest"), "expected an OBS version 28.0 or newer"),
+    (("--obs-version", "27.2"), "expected an OBS version 28.0 or newer"),
+    (("--obs-version", "latest"), "expected an OBS version 28.0 or newer"),
     (("--os", "amiga"), "invalid choice"),
 ])
 def test_meetcast_scenes_export_refuses_bad_input_in_one_line(run_meetcast, tmp_path: Path,

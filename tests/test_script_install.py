@@ -242,13 +242,13 @@ def test_python_rows_cover_every_obs_version_from_the_facts() -> None:
 
 
 def test_obs_flag_prints_only_that_versions_python(tmp_path: Path, capsys) -> None:
-    assert cli.main(["script", "install", str(tmp_path / "m"), "--obs", "29.0.2"]) == 0
+    assert cli.main(["script", "install", str(tmp_path / "m"), "--obs-version", "29.0.2"]) == 0
     out = capsys.readouterr().out
     _low, high = obs_versions.python_window((29, 0))
     if scene_spec.current_os() != "linux":
         assert f"install 64-bit Python {high[0]}.{high[1]}, not newer" in out
     assert "and newer" not in out
-    assert cli.main(["script", "install", str(tmp_path / "m"), "--obs", "banana"]) == 2
+    assert cli.main(["script", "install", str(tmp_path / "m"), "--obs-version", "banana"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
 
 

@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
                    help="OBS base canvas WIDTHxHEIGHT the scenes are laid out for "
                         "(default 1920x1080)")
     newest = f"{NEWEST_KNOWN[0]}.{NEWEST_KNOWN[1]}"  # collection_export.DEFAULT_OBS
-    e.add_argument("--obs", dest="obs_version", default=newest, metavar="VERSION",
+    e.add_argument("--obs-version", dest="obs_version", default=newest, metavar="VERSION",
                    help=f"the OBS version the files are for (default {newest}); only the "
                         "Windows text differs: 30.1 or older gets text_gdiplus v2, 30.2+ v3 "
                         "(docs/obs-versions.md)")
@@ -112,7 +112,7 @@ def run_export(args: argparse.Namespace) -> int:
         return _fail(f"--canvas {args.canvas!r}: expected WIDTHxHEIGHT, e.g. 1920x1080")
     obs_version = _obs_version(args.obs_version)
     if obs_version is None:
-        return _fail(f"--obs {args.obs_version!r}: expected an OBS version 28.0 or newer, "
+        return _fail(f"--obs-version {args.obs_version!r}: expected an OBS version 28.0 or newer, "
                      "e.g. 31.0")
     script = None
     if args.script_path is not None:

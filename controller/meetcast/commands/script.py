@@ -14,6 +14,8 @@ import argparse
 import sys
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
+from meetcast_core.printable import shown
+
 
 def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> None:
     p = sub.add_parser("script", help="write meetcast's OBS script (with its profiles) into "
@@ -28,7 +30,8 @@ def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> 
                     "/Users/Shared/meetcast/obs_scripts on macOS, /opt/meetcast/obs_scripts "
                     "on Linux.")
     inst.add_argument("dir", type=Path, metavar="DIR", help="folder to write the script into")
-    inst.add_argument("--obs", metavar="VERSION",
+    # --obs-version, not --obs: --obs NAME|all picks which OBS a connecting command talks to
+    inst.add_argument("--obs-version", dest="obs_version", metavar="VERSION",
                       help="this machine's OBS version (e.g. 31.1): print only its Python")
     inst.set_defaults(func=run_install)
 
@@ -118,13 +121,15 @@ def run_install(args: argparse.Namespace) -> int:
     from ..script_bundle import InstallError, install
 
     obs_version = None
-    if args.obs is not None:
+    if args.obs_version is not None:
         try:
-            obs_version = parse_version(args.obs)
+            obs_version = parse_version(args.obs_version)
         except ValueError:
-            return _fail(f"--obs {args.obs!r}: expected an OBS version such as 31.1")
+            return _fail(f"--obs-version {shown(args.obs_version)}: expected an OBS version "
+                         f"such as 31.1")
         if obs_version < (28, 0):
-            return _fail(f"--obs {args.obs}: meetcast needs OBS 28 or newer (obs-websocket 5)")
+            return _fail(f"--obs-version {shown(args.obs_version)}: meetcast needs OBS 28 or "
+                         f"newer (obs-websocket 5)")
     try:
         done = install(args.dir)
     except InstallError as exc:
