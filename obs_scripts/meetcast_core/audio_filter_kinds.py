@@ -60,11 +60,8 @@ SETTINGS: dict[str, Schema] = {
         "release_time": whole(1, 1000), "output_gain": num(-32, 32), "knee_width": whole(0, 20),
         "detector": Field(str, required=False, choices=("RMS", "peak")),
     }),
-    # The expander's threshold goes below its slider's -60: expander-filter.c reads the
-    # setting as it is (expander_update), and the voice chain's, before the Leveller, is at
-    # the microphone's own level, where -60 would cut into a quiet speaker (profiles/audio).
     EXPANDER: Schema({
-        "ratio": num(1, 20), "threshold": num(-90, 0), "attack_time": whole(1, 100),
+        "ratio": num(1, 20), "threshold": num(-60, 0), "attack_time": whole(1, 100),
         "release_time": whole(1, 1000), "output_gain": num(-32, 32),
         "detector": Field(str, required=False, choices=("RMS", "peak")),
         "presets": Field(str, required=False, choices=("expander", "gate")),
