@@ -12,6 +12,7 @@ at a tick applies from the next block, as in OBS.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from scipy.signal import lfilter
@@ -79,26 +80,41 @@ def simulate(x: np.ndarray, settings: core.Settings, expander: bool = True,
              exp_release_ms: float = 100) -> tuple[np.ndarray, np.ndarray]:
     """``x`` (noise suppression's output) through Leveller -> Expander -> Limiter; the output
     and the gain in effect per block."""
+    post = [Expander(exp_ratio, exp_threshold, release_ms=exp_release_ms)] if expander else []
+    return simulate_chain(x, settings, pre=[], post=[*post, Limiter(ceiling, release_ms)])
+
+
+Stage = Callable[[np.ndarray], np.ndarray]
+
+
+def simulate_chain(x: np.ndarray, settings: core.Settings, pre: list[Stage],
+                   post: list[Stage], tick_s: float = TICK_S
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` through the ``pre`` stages, the Leveller's gain, then the ``post`` stages (each a
+    stateful callable on one block, as OBS's filters are), the meter after the last one, as in
+    OBS; the gain set at a tick (every ``tick_s``) applies from the next block. Returns the
+    output and the gain in effect per block. Lets a variant of the chain (another order, a
+    stage left out) be replayed like the chain itself."""
     lev = core.Leveller(settings)
-    exp = Expander(exp_ratio, exp_threshold, release_ms=exp_release_ms)
-    lim = Limiter(ceiling, release_ms)
     out = np.zeros_like(x)
     gains = []
     levels: list[float] = []
     peaks: list[float] = []
-    per_tick = TICK_S * RATE / BLOCK
+    per_tick = tick_s * RATE / BLOCK
     due, gain = per_tick, lev.gain_db
     for b in range(len(x) // BLOCK):
-        y = x[b * BLOCK:(b + 1) * BLOCK] * 10 ** (gain / 20)
-        if expander:
-            y = exp(y)
-        y = lim(y)
+        y = x[b * BLOCK:(b + 1) * BLOCK]
+        for stage in pre:
+            y = stage(y)
+        y = y * 10 ** (gain / 20)
+        for stage in post:
+            y = stage(y)
         out[b * BLOCK:(b + 1) * BLOCK] = y
         gains.append(gain)
         levels.append(20 * math.log10(math.sqrt(float(np.mean(y * y))) + 1e-30))
         peaks.append(20 * math.log10(float(np.max(np.abs(y))) + 1e-30))
         if b + 1 >= due:
-            gain = lev.feed(levels, TICK_S, gain, peaks_dbfs=peaks)
+            gain = lev.feed(levels, tick_s, gain, peaks_dbfs=peaks)
             levels, peaks, due = [], [], due + per_tick
     return out, np.array(gains)
 
