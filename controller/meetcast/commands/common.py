@@ -90,8 +90,6 @@ def run_each(args: argparse.Namespace, act: Callable[[ObsLink], T],
     its failure raised (one line, its exit code), output as before. With it: each OBS's line
     prefixed with its name, ``--json`` an object by name (a failure as ``{"error": …}``),
     every failure its own line on stderr, and the exit code the worst of them (2 before 1)."""
-    from ..errors import exit_code, message_lines
-
     conns = connections_from(args)
     if conns[0].name is None:
         with open_link(args) as link:
@@ -101,21 +99,34 @@ def run_each(args: argparse.Namespace, act: Callable[[ObsLink], T],
         elif (text := show(result)) is not None:
             print(text)
         return 0
-    code, out = 0, {}
-    for conn, got in on_each(conns, act):
-        if isinstance(got, BaseException):
-            code = max(code, exit_code(got) or 1)
-            lines = [line.removeprefix("meetcast: ") for line in message_lines(got)]
-            for line in lines:
-                print(f"meetcast: {label(conn)}{line}", file=sys.stderr)
-            out[conn.name] = {"error": " ".join(lines)}
-            continue
+    code, out, done = each_reported(conns, act)
+    for conn, got in done:
         out[conn.name] = got
         if not getattr(args, "json", False) and (text := show(got)) is not None:
             print(f"{label(conn)}{text}")
     if getattr(args, "json", False):
         print_json(out)
     return code
+
+
+def each_reported(conns: list[Connection], act: Callable[[ObsLink], T]
+                  ) -> tuple[int, dict[str, Any], list[tuple[Connection, T]]]:
+    """``act`` on every OBS at once: each failure printed as its own stderr line with the
+    OBS's name and kept as ``{"error": …}`` under that name; returns the worst exit code
+    (2 before 1, 0 if none failed), those errors by name, and the successes in order."""
+    from ..errors import exit_code, message_lines
+
+    code, errors, done = 0, {}, []
+    for conn, got in on_each(conns, act):
+        if isinstance(got, BaseException):
+            code = max(code, exit_code(got) or 1)
+            lines = [line.removeprefix("meetcast: ") for line in message_lines(got)]
+            for line in lines:
+                print(f"meetcast: {label(conn)}{line}", file=sys.stderr)
+            errors[conn.name] = {"error": " ".join(lines)}
+        else:
+            done.append((conn, got))
+    return code, errors, done
 
 
 def open_link(args: argparse.Namespace) -> ObsLink:

@@ -15,7 +15,7 @@ from typing import Any
 
 from meetcast_core.printable import shown
 
-from .common import add_obs_flag, connections_from, label, on_each, open_link, print_json
+from .common import add_obs_flag, connections_from, each_reported, open_link, print_json
 
 
 def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> None:
@@ -57,17 +57,8 @@ def run(args: argparse.Namespace) -> int:
             print_json(info)
         show(info, link.conn, args.json)
         return 0
-    from ..errors import exit_code, message_lines
-
-    code, out = 0, {}
-    for conn, got in on_each(conns, gather):
-        if isinstance(got, BaseException):
-            code = max(code, exit_code(got) or 1)
-            lines = [line.removeprefix("meetcast: ") for line in message_lines(got)]
-            for line in lines:
-                print(f"meetcast: {label(conn)}{line}", file=sys.stderr)
-            out[conn.name] = {"error": " ".join(lines)}
-            continue
+    code, out, done = each_reported(conns, gather)
+    for conn, got in done:
         out[conn.name] = {**got, "obs": str(conn)}
         show(got, conn, args.json)
     if args.json:
