@@ -202,3 +202,36 @@ def test_a_page_request_goes_to_every_obs_and_names_each() -> None:
     assert main.switched == ["Zoom", "BRB"] and backup.switched == ["Zoom"]
     one = perform_all([main], {"do": "switch", "scene": "Zoom"})
     assert one.ok and one.text == "“Zoom” on program"  # one OBS: as before
+
+
+def test_each_obs_gets_its_own_engine_with_auto_brb(tmp_path, monkeypatch) -> None:
+    """``watch --obs all --auto-brb``: one Session per OBS, each with an engine of its own
+    (health, STALE, auto-BRB per OBS), each OBS not there yet starting as lost while the
+    others are watched."""
+    import argparse
+    import socket
+
+    from meetcast.commands.watch import make_sessions
+
+    ports = []
+    for _ in range(2):  # ports nobody listens on: both OBS are "not there yet"
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[obs.main]\nurl = "obsws://127.0.0.1:{ports[0]}/"\n'
+                   f'[obs.backup]\nurl = "obsws://127.0.0.1:{ports[1]}/"\n')
+    monkeypatch.setenv("MEETCAST_CONFIG", str(cfg))
+    for var in ("MEETCAST_URL", "MEETCAST_HOST", "MEETCAST_PORT", "MEETCAST_PASSWORD"):
+        monkeypatch.delenv(var, raising=False)
+    args = argparse.Namespace(obs="all", auto_brb=True, cost_per_hour=None, no_record=True,
+                              record=None, host=None, port=None, timeout=None)
+    sessions, _ = make_sessions(args)
+    try:
+        assert [s.conn.name for s in sessions] == ["main", "backup"]
+        assert sessions[0].engine is not sessions[1].engine
+        assert all(s.engine.brb.config.enabled for s in sessions)
+        assert all(not s.connected for s in sessions)
+    finally:
+        for s in sessions:
+            s.stop()
