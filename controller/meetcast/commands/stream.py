@@ -11,7 +11,7 @@ import sys
 import time
 
 from ..errors import BadInput, Failed
-from .common import add_obs_flag, connections_from, label, on_each, open_link, print_json
+from .common import add_obs_flag, connections_from, each_reported, label, open_link, print_json
 
 
 def register(sub: argparse._SubParsersAction, conn: argparse.ArgumentParser) -> None:
@@ -89,25 +89,12 @@ def stop_question(conns: list) -> str:
 def run_several(args: argparse.Namespace, want: bool) -> int:
     """``stream start|stop --obs NAME|all``: read every OBS's state first, ask ONCE before
     stopping any (naming each OBS that is live), then start or stop them all at once."""
-    from ..errors import exit_code, message_lines
-
     conns = connections_from(args)
-    code, out = 0, {}
-
-    def fail(conn, exc: BaseException) -> None:
-        nonlocal code
-        code = max(code, exit_code(exc) or 1)
-        lines = [line.removeprefix("meetcast: ") for line in message_lines(exc)]
-        for line in lines:
-            print(f"meetcast: {label(conn)}{line}", file=sys.stderr)
-        out[conn.name] = {"error": " ".join(lines)}
-
-    states = on_each(conns, lambda link: bool(link.call("GetStreamStatus").get("outputActive")))
+    code, out, states = each_reported(
+        conns, lambda link: bool(link.call("GetStreamStatus").get("outputActive")))
     to_change = []
     for conn, active in states:
-        if isinstance(active, BaseException):
-            fail(conn, active)
-        elif active == want:
+        if active == want:
             out[conn.name] = {"streaming": active, "changed": False}
         else:
             to_change.append(conn)
@@ -126,11 +113,11 @@ def run_several(args: argparse.Namespace, want: bool) -> int:
                          f"10 s: check OBS's stream settings and log")
         return {"streaming": want, "changed": True}
 
-    for conn, got in on_each(to_change, change) if to_change else []:
-        if isinstance(got, BaseException):
-            fail(conn, got)
-        else:
-            out[conn.name] = got
+    if to_change:
+        changed_code, errors, changed = each_reported(to_change, change)
+        code = max(code, changed_code)
+        out.update(errors)
+        out.update((conn.name, got) for conn, got in changed)
     if args.json:
         print_json({c.name: out[c.name] for c in conns})
     else:
