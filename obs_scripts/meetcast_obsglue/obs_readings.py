@@ -201,7 +201,6 @@ class Picture:
         # making the context not current and unlocking); "entering" is the wait for the lock
         # plus making the context current, an upper bound on what entering costs the thread.
         self.reads = 0
-        self.graphics_s = 0.0
         self.graphics_max_s = 0.0
         self.phase_s = {"draw": 0.0, "map": 0.0, "leave": 0.0, "entering": 0.0,
                         "stage": 0.0}
@@ -220,8 +219,13 @@ class Picture:
         t2 = time.perf_counter()
         self.phase_s[phase] += t1 - t0
         self.phase_s["leave"] += t2 - t1
-        self.graphics_s += t2 - t0
         self.graphics_max_s = max(self.graphics_max_s, t2 - t0)
+
+    @property
+    def graphics_s(self) -> float:
+        """Time held in all: the held phases (entering is the wait before, staging a part of
+        drawing)."""
+        return self.phase_s["draw"] + self.phase_s["map"] + self.phase_s["leave"]
 
     def cost(self) -> str:
         """One log line: reads, and graphics-context time in total, per second and at most,
