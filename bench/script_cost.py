@@ -40,6 +40,7 @@ between runs), so run the bench WITHOUT an outer flock (or pass ``--no-lock`` un
     .venv/bin/python bench/script_cost.py --minutes 5 --runs 3
     .venv/bin/python bench/script_cost.py --minutes 1 --runs 2 --variants alone all audio
     .venv/bin/python bench/script_cost.py --variants alone all --before /tmp/mc-before/obs_scripts
+    .venv/bin/python bench/script_cost.py --before /tmp/mc-before/obs_scripts --before-variants all
 """
 
 from __future__ import annotations
@@ -385,6 +386,9 @@ def main() -> int:
                     help="the obs_scripts folder whose script is measured")
     ap.add_argument("--before", type=Path,
                     help="also run each script variant from this obs_scripts folder")
+    ap.add_argument("--before-variants", nargs="*", default=None,
+                    help="with --before: only these script variants run from it too (default: "
+                         "every script variant)")
     ap.add_argument("--no-lock", action="store_true",
                     help="do not take /tmp/meetcast-heavy.lock per run (already held)")
     ap.add_argument("--json", type=Path, help="also write every run here")
@@ -408,10 +412,15 @@ def main() -> int:
     bad = [v for v in variants if v not in ALL_VARIANTS]
     if bad:
         ap.error(f"unknown variant(s): {', '.join(bad)}")
+    bad = [v for v in args.before_variants or () if v not in variants or v == "alone"]
+    if bad:
+        ap.error(f"--before-variants must name script variants being run: {', '.join(bad)}")
     roots = {v: root for v in variants}
     before = args.before.resolve() if args.before else None
     if before is not None:
-        for v in [v for v in variants if v != "alone"]:
+        also = [v for v in variants if v != "alone"
+                and (args.before_variants is None or v in args.before_variants)]
+        for v in also:
             if v == "guard" and not has_guard(before):
                 continue
             i = variants.index(v)
