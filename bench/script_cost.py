@@ -69,6 +69,11 @@ BEFORE = " before"  # the label's suffix for a variant run from --before
 GUARD_SETTING = "guard_enabled"  # the guard is opt-in; the bench measures it switched on
 PROGRAM = "Scene"  # the lab collection's one scene
 COLOUR = "bench colour"
+# The canvas and stream size. On this machine OBS renders with llvmpipe on the CPU: at
+# 1280×720 its graphics thread takes ~28 ms of the 33.3 ms frame (median), so the machine's
+# noise alone turns into render lag and stalls and hides what the script costs. The cloud
+# desktop renders on its GPU with that headroom and more; 640×360 gives the lab some of it.
+DEFAULT_SIZE = (640, 360)
 
 # The stand-in script: OBS imports it as meetcast_obs.py (the lab checks that name loaded),
 # it trims the feature list, then runs the real file so every hook is the product's own.
@@ -131,6 +136,7 @@ class Run:
     log_encoder_lag: int = 0  # "skipped frames due to encoding lag"
     leaks: int | None = None
     errors: list[str] = field(default_factory=list)
+    size: str = ""  # canvas and stream, "640x360" (empty in runs saved before --size)
 
 
 # -- reading OBS's log -----------------------------------------------------------------------
@@ -222,19 +228,21 @@ def loop_noise(lab: Lab, wav: Path, stop: threading.Event) -> None:
 
 
 def one_run(label: str, n: int, minutes: float, script_root: Path, work: Path,
-            noise: Path, keep_logs: Path | None = None) -> Run:
-    """One cold OBS: variant ``label`` (a name of ALL_VARIANTS, maybe with BEFORE), run ``n``."""
+            noise: Path, keep_logs: Path | None = None,
+            size: tuple[int, int] = DEFAULT_SIZE) -> Run:
+    """One cold OBS: variant ``label`` (a name of ALL_VARIANTS, maybe with BEFORE), run ``n``,
+    canvas and stream ``size``."""
     variant = label.removesuffix(BEFORE)
     features = features_for(variant)
     settings = {GUARD_SETTING: True} if variant in ("all", "guard") and has_guard(script_root) \
         else {}
-    cfg = ObsConfig()
+    cfg = ObsConfig(base_size=size, output_size=size)
     with_script = variant != "alone"
     if with_script:
         cfg.scripts = [stand_in(work / f"{label}-{n}".replace(" ", "-"), script_root,
                                 features)]
         cfg.script_settings = settings
-    run = Run(variant=label, run=n, seconds=minutes * 60)
+    run = Run(variant=label, run=n, seconds=minutes * 60, size=f"{size[0]}x{size[1]}")
     stop = threading.Event()
     player: threading.Thread | None = None
     # The guard looks at the picture only while meetcast's Zoom scene is on program: for it,
@@ -338,8 +346,9 @@ def print_tables(runs: list[Run], variants: list[str], minutes: float, nruns: in
                      _ms(w["gfx_max"]),
                      "—" if w["within"] is None else f"{w['within']:.1f} %",
                      w["render_lag"], w["encoder_lag"], w["frames"]])
+    sizes = ", ".join(sorted({r.size for r in runs if r.size})) or "1280x720"
     print(f"script cost on OBS's graphics thread: {nruns} run(s) × {minutes:g} min streaming "
-          f"per variant, interleaved; script from {script_root}"
+          f"at {sizes} per variant, interleaved; script from {script_root}"
           + (f" ('… before': from {before})" if before else "")
           + "; times in ms from OBS's "
           "profiler at exit (whole process), worst of the runs; lag = frames over the "
@@ -375,6 +384,14 @@ def print_tables(runs: list[Run], variants: list[str], minutes: float, nruns: in
             print(f"!! {r.variant} run {r.run}: {e}")
 
 
+def parse_size(text: str) -> tuple[int, int]:
+    """"640x360" → (640, 360), for --size."""
+    m = re.fullmatch(r"(\d{2,5})[x×](\d{2,5})", text.strip())
+    if not m:
+        raise argparse.ArgumentTypeError(f"not a size like 640x360: {text!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--minutes", type=float, default=5.0, help="streaming per run (default 5)")
@@ -389,6 +406,9 @@ def main() -> int:
     ap.add_argument("--before-variants", nargs="*", default=None,
                     help="with --before: only these script variants run from it too (default: "
                          "every script variant)")
+    ap.add_argument("--size", type=parse_size, default=DEFAULT_SIZE,
+                    help="canvas and stream size, WxH (default {}x{}: see DEFAULT_SIZE)"
+                         .format(*DEFAULT_SIZE))
     ap.add_argument("--no-lock", action="store_true",
                     help="do not take /tmp/meetcast-heavy.lock per run (already held)")
     ap.add_argument("--json", type=Path, help="also write every run here")
@@ -415,6 +435,8 @@ def main() -> int:
     bad = [v for v in args.before_variants or () if v not in variants or v == "alone"]
     if bad:
         ap.error(f"--before-variants must name script variants being run: {', '.join(bad)}")
+    if args.before_variants is not None and args.before is None:
+        ap.error("--before-variants needs --before DIR")
     roots = {v: root for v in variants}
     before = args.before.resolve() if args.before else None
     if before is not None:
@@ -437,7 +459,7 @@ def main() -> int:
                     print(f"[{time.strftime('%H:%M:%S')}] {v} run {n} "
                           f"({args.minutes:g} min)…", file=sys.stderr, flush=True)
                     runs.append(one_run(v, n, args.minutes, roots[v], work, noise,
-                                        args.keep_logs))
+                                        args.keep_logs, args.size))
                 if args.json:  # kept as it goes: a long bench stopped half-way still tells
                     args.json.write_text(json.dumps([asdict(r) for r in runs], indent=1))
     print_tables(runs, variants, args.minutes, args.runs, root, before)
