@@ -13,7 +13,7 @@ import pytest
 
 from meetcast_core import collection_export, names
 from meetcast_core.obs_versions import fact
-from meetcast_core.scene_plan import FoundSource, plan, steps_summary
+from meetcast_core.scene_plan import DEFERRED_UPDATE_KINDS, FoundSource, plan, steps_summary
 from meetcast_core.scene_spec import OS_NAMES, Meetup, build_show, current_os
 from meetcast_core.zoom_capture import (
     ZOOM_CLASS_OLD,
@@ -195,6 +195,25 @@ def test_plan_leaves_user_items_and_updates_only_managed_keys() -> None:
     steps = plan(show, first)
     assert [(s.action, s.name, dict(s.settings)) for s in steps] == [
         ("update_source", names.SOURCE_TITLE, {"text": "New title"})]
+
+
+@pytest.mark.parametrize("os_name", OS_NAMES)
+def test_text_sources_set_up_on_obs_graphics_thread_are_marked_to_pace(os_name: str) -> None:
+    # A text source's create and every update of it run in OBS's next frame (both text
+    # plugins call obs_source_update from their create): the glue keeps them a frame apart.
+    show = build_show(os_name, xcomposite=False)
+    texts = {s.name for s in show.sources if s.kind in DEFERRED_UPDATE_KINDS}
+    assert len(texts) == 6, texts
+    steps = plan(show, {})
+    assert {s.name for s in steps if s.deferred_update} == texts
+    assert all(s.action == "create_source" for s in steps if s.deferred_update)
+    # an organiser's new title and hashtag: two updates, each paced; nothing else is
+    have = _apply(show, steps, {})
+    renamed = build_show(os_name, Meetup(title="New title", hashtag="#new"), xcomposite=False)
+    again = plan(renamed, have)
+    assert [(s.action, s.name, s.deferred_update) for s in again] == [
+        ("update_source", names.SOURCE_TITLE, True),
+        ("update_source", names.SOURCE_HASHTAG, True)]
 
 
 def test_plan_replaces_a_foreign_capture_and_puts_it_back_at_the_bottom() -> None:

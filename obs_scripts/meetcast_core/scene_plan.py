@@ -14,6 +14,9 @@ run over what the first one made plans nothing. Rules:
 - A scene that exists gets the items it lacks (the organiser's own items in it stay); one
   that does not exist is created. A name of ours held by something of another kind (a text
   source called ``Zoom``) is left alone and reported.
+- A step that makes OBS render a text source anew is marked ``deferred_update``: OBS runs it on
+  its graphics thread, inside the next frame, and the glue lets a frame pass before the next
+  such step (below, ``DEFERRED_UPDATE_KINDS``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,20 @@ class FoundSource:
     items: tuple[str, ...] = ()                 # for a scene: its items' source names
 
 
+# Kinds whose settings OBS applies on its graphics thread, inside a frame, and at a price.
+# obs_source_update() only counts an update for a video source (libobs/obs-source.c); the
+# graphics thread runs it in the next frame's tick_sources (obs_source_video_tick →
+# obs_source_deferred_update). Both text plugins call obs_source_update() from their create
+# too, so even a new text source's whole first set-up lands there: FreeType loading the font,
+# rendering its glyphs, and a 2048×2048 glyph texture (plugins/text-freetype2/
+# text-freetype2.c, ft2_source_create), or GDI+ drawing the text (plugins/obs-text/gdiplus/
+# obs-text.cpp, the TextSource constructor). So on every OBS from 29 to 32. Measured on OBS 29
+# (llvmpipe, CJK font at 65 px): six new text sources in one build made one 41 ms frame tick;
+# one every 100 ms, 16–20 ms at most. Other kinds meetcast makes (a colour, a capture) update
+# in well under a millisecond and are not paced.
+DEFERRED_UPDATE_KINDS = frozenset({"text_ft2_source", "text_gdiplus"})
+
+
 @dataclass(frozen=True)
 class SceneStep:
     """One change. ``action`` is one of: create_source, replace_source, update_source,
@@ -46,6 +63,9 @@ class SceneStep:
     item: Item | None = None
     to_bottom: bool = False
     reason: str = ""
+    # OBS will run this step's source update in its next frame (DEFERRED_UPDATE_KINDS): the
+    # glue lets that frame pass before it carries out another such step.
+    deferred_update: bool = False
 
 
 def names_to_read(show: Show) -> list[str]:
@@ -66,20 +86,23 @@ def plan(show: Show, existing: Mapping[str, FoundSource],
     for src in show.sources:
         have = existing.get(src.name)
         if have is None:
-            steps.append(SceneStep("create_source", src.name, source=src))
+            steps.append(SceneStep("create_source", src.name, source=src,
+                                   deferred_update=src.kind in DEFERRED_UPDATE_KINDS))
             fresh.add(src.name)
         elif have.kind == "scene":
             steps.append(SceneStep("conflict", src.name,
                               reason=f"a scene is called {src.name!r}; meetcast left it alone"))
         elif have.kind != src.kind:
             steps.append(SceneStep("replace_source", src.name, source=src,
-                              reason=f"was {have.kind}, now {src.kind}"))
+                                   reason=f"was {have.kind}, now {src.kind}",
+                                   deferred_update=src.kind in DEFERRED_UPDATE_KINDS))
             fresh.add(src.name)
         else:
             wanted = src.managed_settings()
             changed = {k: v for k, v in wanted.items() if have.settings.get(k) != v}
             if changed:
-                steps.append(SceneStep("update_source", src.name, settings=changed))
+                steps.append(SceneStep("update_source", src.name, settings=changed,
+                                       deferred_update=src.kind in DEFERRED_UPDATE_KINDS))
     blocked = {s.name for s in steps if s.action == "conflict"}
     created: list[SceneStep] = []  # every scene is created before any item goes in
     items: list[SceneStep] = []
