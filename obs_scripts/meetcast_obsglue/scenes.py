@@ -181,15 +181,18 @@ def _add_item(scene_name: str, item: spec.Item, to_bottom: bool) -> None:
             obs.obs_sceneitem_set_order(added, obs.OBS_ORDER_MOVE_BOTTOM)
 
 
-def _frames_passed(since: int, deadline: float) -> None:
+def _frames_passed(since: int, deadline: float) -> bool:
     """Wait until OBS has started two frames after frame time ``since``: the tick of the first
-    one has then run whatever update was deferred before it (or give up at ``deadline``)."""
+    one has then run whatever update was deferred before it. False: ``deadline`` came first."""
     seen, now = 0, since
-    while seen < 2 and time.monotonic() < deadline:
+    while seen < 2:
+        if time.monotonic() >= deadline:
+            return False
         time.sleep(0.004)
         frame = obs.obs_get_video_frame_time()
         if frame != now:
             seen, now = seen + 1, frame
+    return True
 
 
 def _apply(step: SceneStep, held: list[Any]) -> None:
@@ -217,10 +220,11 @@ def build(settings: Any) -> None:
     steps = plan(show, _existing(names_to_read(show)), fact("new_scene_position", version))
     held: list[Any] = []
     deferred_at: int | None = None  # frame time when the last deferred update was queued
+    late = 0  # waits that ran out: those set-ups may have shared a frame
     try:
         for step in steps:
             if step.deferred_update and deferred_at is not None:
-                _frames_passed(deferred_at, time.monotonic() + FRAME_WAIT_S)
+                late += not _frames_passed(deferred_at, time.monotonic() + FRAME_WAIT_S)
             _apply(step, held)
             if step.deferred_update:
                 deferred_at = obs.obs_get_video_frame_time()
@@ -228,7 +232,11 @@ def build(settings: Any) -> None:
         for source in held:
             obs.obs_source_release(source)
     if steps:
-        info(steps_summary(steps))
+        paced = sum(s.deferred_update for s in steps)
+        info(steps_summary(steps) + (f"; {paced} text set-up(s), a frame apart" if paced else ""))
+    if late:
+        warn(f"OBS started no frame within {FRAME_WAIT_S} s of a text source's set-up "
+             f"{late} time(s): those set-ups may have shared a frame")
     note = "Zoom capture: " + show.capture.how
     if note != _last_capture_note:
         info(note)
