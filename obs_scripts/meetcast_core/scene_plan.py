@@ -44,10 +44,11 @@ class FoundSource:
 # too, so even a new text source's whole first set-up lands there: FreeType loading the font,
 # rendering its glyphs, and a 2048×2048 glyph texture (plugins/text-freetype2/
 # text-freetype2.c, ft2_source_create), or GDI+ drawing the text (plugins/obs-text/gdiplus/
-# obs-text.cpp, the TextSource constructor). So on every OBS from 29 to 32. Measured on OBS 29
-# (llvmpipe, CJK font at 65 px): six new text sources in one build made one 41 ms frame tick;
-# one every 100 ms, 16–20 ms at most. Other kinds meetcast makes (a colour, a capture) update
-# in well under a millisecond and are not paced.
+# obs-text.cpp, the TextSource constructor). So on every OBS from 29 to 32. On OBS 29 here
+# (bench/text_source_tick.py, 1280×720, CJK font at 64 px, 3 runs): six new text sources at
+# once made one frame's tick_sources 33–47 ms long; one every 100 ms, 22–25 ms at most (the
+# first, which also compiles OBS's text effect); none, 1.3 ms. Other kinds meetcast makes (a
+# colour, a capture) are not paced.
 DEFERRED_UPDATE_KINDS = frozenset({"text_ft2_source", "text_gdiplus"})
 
 
