@@ -5,8 +5,8 @@ what to change, and does it. Every reference taken here is released before retur
 
 A text source's set-up runs on OBS's graphics thread, in the next frame (``scene_plan``'s
 ``DEFERRED_UPDATE_KINDS`` says why): the build lets a frame pass between two such steps, so a
-first build's six text sources cost six frames a few milliseconds each instead of one frame
-tens of milliseconds late. The wait is on the UI thread, at most ``FRAME_WAIT_S`` a step.
+first build's six text set-ups land in six frames, not all in one (measured in
+docs/script-cost.md). The wait is on the UI thread, at most ``FRAME_WAIT_S`` a step.
 """
 
 from __future__ import annotations
