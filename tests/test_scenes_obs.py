@@ -198,8 +198,8 @@ def test_rebuild_is_idempotent_and_leaves_the_users_things(lab_factory, baseline
             and ("create" in line or "add item" in line or "replac" in line)]
     assert len(runs) == 1, runs       # only the very first start built anything
     assert report.log.count("meetcast: 1 update source") == 1   # the new title, once
-    # the six text sources' set-ups (and the title's update) each had a frame of their own:
-    # every wait saw OBS start its frames, none ran out
+    # the first build kept its six text set-ups a frame apart, and every wait saw OBS start
+    # its frames (none ran out); the title's lone update never waits, it is only marked
     assert "6 text set-up(s), a frame apart" in runs[0], runs
     assert "1 update source; 1 text set-up(s), a frame apart" in report.log
     assert "those set-ups may have shared a frame" not in report.log

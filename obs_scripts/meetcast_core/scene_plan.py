@@ -86,9 +86,10 @@ def plan(show: Show, existing: Mapping[str, FoundSource],
     fresh: set[str] = set()  # sources created or replaced now: not in any scene yet
     for src in show.sources:
         have = existing.get(src.name)
+        deferred = src.kind in DEFERRED_UPDATE_KINDS
         if have is None:
             steps.append(SceneStep("create_source", src.name, source=src,
-                                   deferred_update=src.kind in DEFERRED_UPDATE_KINDS))
+                                   deferred_update=deferred))
             fresh.add(src.name)
         elif have.kind == "scene":
             steps.append(SceneStep("conflict", src.name,
@@ -96,14 +97,14 @@ def plan(show: Show, existing: Mapping[str, FoundSource],
         elif have.kind != src.kind:
             steps.append(SceneStep("replace_source", src.name, source=src,
                                    reason=f"was {have.kind}, now {src.kind}",
-                                   deferred_update=src.kind in DEFERRED_UPDATE_KINDS))
+                                   deferred_update=deferred))
             fresh.add(src.name)
         else:
             wanted = src.managed_settings()
             changed = {k: v for k, v in wanted.items() if have.settings.get(k) != v}
             if changed:
                 steps.append(SceneStep("update_source", src.name, settings=changed,
-                                       deferred_update=src.kind in DEFERRED_UPDATE_KINDS))
+                                       deferred_update=deferred))
     blocked = {s.name for s in steps if s.action == "conflict"}
     created: list[SceneStep] = []  # every scene is created before any item goes in
     items: list[SceneStep] = []
