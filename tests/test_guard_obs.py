@@ -224,3 +224,47 @@ def test_guard_brb_when_the_uplink_fails_and_back_when_it_recovers(tmp_path) -> 
     why = [line for line in log.splitlines() if "guard: switching to “BRB” (" in line]
     assert why and any(w in why[0] for w in ("bitrate", "congestion", "dropped by the network"))
     assert "guard: switching to “Starting Soon” (stream healthy again)" in log
+
+
+def test_a_stalled_obs_is_not_a_failing_uplink(tmp_path) -> None:
+    """The cloud desktop stalls (OBS stopped for 2.5 s, as a busy VM host or a full disk
+    does) on a healthy uplink: OBS sends fewer bytes a wall-clock second because it made
+    fewer frames, not because the uplink refused them. The guard measures bitrate over
+    OBS's own clock for the stream, as the laptop does, and keeps the show on."""
+    import os
+    import signal
+
+    (tmp_path / "lab").mkdir()
+    lab = Lab(ObsConfig(collection="meetcast-guard-stall", video_kbps=1500,
+                        script_settings={names.GUARD_SETTING: True}),
+              workdir=tmp_path / "lab").start()
+    try:
+        deadline = time.monotonic() + 20
+        with lab.link() as link:
+            while not set(names.SHOW_SCENES) <= {
+                    s["sceneName"] for s in link.call("GetSceneList")["scenes"]}:
+                assert time.monotonic() < deadline, "no show scenes"
+                time.sleep(0.1)
+            link.call("SetCurrentProgramScene", {"sceneName": names.SCENE_STARTING})
+            link.call("StartStream")
+            wait_for(lambda: link.call("GetStreamStatus")["outputActive"], 15, "stream")
+        time.sleep(8)  # past the bitrate's warm-up, with a healthy median learnt
+        with lab.link() as link:
+            lagged_before = link.call("GetStats")["renderSkippedFrames"]
+        assert lab.obs is not None and lab.obs.proc is not None
+        os.killpg(lab.obs.proc.pid, signal.SIGSTOP)
+        try:
+            time.sleep(2.5)
+        finally:
+            os.killpg(lab.obs.proc.pid, signal.SIGCONT)
+        time.sleep(8)  # the guard reads twice a second; LOW would have come within 2
+        with lab.link() as link:
+            lagged = link.call("GetStats")["renderSkippedFrames"] - lagged_before
+            scene = link.call("GetCurrentProgramScene")["currentProgramSceneName"]
+            link.call("StopStream")
+        log = lab.log()
+    finally:
+        lab.stop()
+    assert lagged >= 30, f"OBS did not notice the stall ({lagged} frames lagged)"
+    switched = [line for line in log.splitlines() if "guard: switching to" in line]
+    assert scene == names.SCENE_STARTING and not switched, switched

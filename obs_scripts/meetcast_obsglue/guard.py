@@ -61,8 +61,12 @@ class _Guard:
             for ev in events:
                 info(f"guard: {ev.text}")
         c = obs_readings.stream_counters()
+        # Bitrate over OBS's clock for the stream, as the laptop measures it: when this
+        # machine stalls, OBS sends fewer frames a wall-clock second and fewer bytes with
+        # them, which is not the uplink failing (a false BRB on a healthy link, seen in CI).
         sample = Sample(t=now, connected=True, active=c.active, reconnecting=c.reconnecting,
-                        output_bytes=c.total_bytes, net_skipped=c.net_dropped,
+                        output_bytes=c.total_bytes, obs_s=c.duration_s,
+                        net_skipped=c.net_dropped,
                         net_total=c.net_total, congestion=c.congestion,
                         encoder_skipped=c.encoder_skipped, encoder_total=c.encoder_total,
                         render_skipped=c.render_lagged, render_total=c.render_total)

@@ -49,6 +49,8 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "obs_output_get_frames_dropped": (ctypes.c_int, [_p]),
     "obs_output_get_total_frames": (ctypes.c_int, [_p]),
     "obs_output_get_congestion": (ctypes.c_float, [_p]),
+    "obs_output_video": (_p, [_p]),
+    "video_output_get_frame_time": (ctypes.c_uint64, [_p]),
     "obs_get_lagged_frames": (_u32, []),
     "obs_get_total_frames": (_u32, []),
     "obs_get_video": (_p, []),
@@ -115,6 +117,10 @@ class OutputCounters:
     encoder_total: int = 0
     render_lagged: int = 0
     render_total: int = 0
+    # The output's frames times the frame time: OBS's own clock for the stream, as
+    # obs-websocket's outputDuration (utils/Obs_NumberHelper.cpp GetOutputDuration); None
+    # while no stream output is active.
+    duration_s: float | None = None
 
 
 def stream_counters() -> OutputCounters:
@@ -132,11 +138,15 @@ def stream_counters() -> OutputCounters:
         try:
             if not L.obs_output_active(out):
                 continue
+            frames = max(0, int(L.obs_output_get_total_frames(out)))
+            out_video = L.obs_output_video(out)
+            frame_ns = int(L.video_output_get_frame_time(out_video)) if out_video else 0
             return OutputCounters(True, bool(L.obs_output_reconnecting(out)),
                                   int(L.obs_output_get_total_bytes(out)),
-                                  max(0, int(L.obs_output_get_frames_dropped(out))),
-                                  max(0, int(L.obs_output_get_total_frames(out))),
-                                  float(L.obs_output_get_congestion(out)), **common)
+                                  max(0, int(L.obs_output_get_frames_dropped(out))), frames,
+                                  float(L.obs_output_get_congestion(out)),
+                                  duration_s=frames * frame_ns / 1e9 if frame_ns else None,
+                                  **common)
         finally:
             L.obs_output_release(out)
     return OutputCounters(**common)
